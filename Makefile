@@ -1,0 +1,57 @@
+# FractalNet, step by step. Two commands do everything, set-up included:
+#   make book   build the rendered HTML book (chapters executed for real) into _build/html
+#   make test   run every test: unit tests, every chapter under nbval, a strict book build
+# Both create or reuse .venv, install the pinned Python packages and, where the machine allows,
+# the Debian packages the chapters and the browser test use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The test flag: chapters shrink slow work (epochs, sample sizes) when it is set.
+QUICK := FRACTALNET_QUICK=1
+
+.PHONY: book test setup system lab export notebooks unit nbval book-check clean
+
+book: setup
+	$(BIN)/jupyter-book build . --all
+
+test: setup unit nbval book-check
+
+setup: system $(STAMP)
+
+system:
+	@bash tools/install_system_packages.sh
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+nbval: setup
+	$(QUICK) $(BIN)/python -m pytest -p no:randomly --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg book
+
+book-check: setup
+	$(BIN)/python tools/build_book_strict.py
+
+# Open the chapters live in JupyterLab (installed on first use; not needed by the book or tests).
+lab: setup
+	$(BIN)/python -m pip install -q "jupyterlab>=4,<5"
+	$(BIN)/jupyter lab book
+
+# After editing a chapter's #@save cells: regenerate fractalnet/ from the chapters.
+export: setup
+	$(BIN)/python tools/export_chapters.py
+
+# Re-execute chapters in place (under the test flag) before committing them.
+notebooks: setup export
+	$(BIN)/python tools/execute_notebooks.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,46 @@
+"""Execute chapters in place, in a fresh kernel each, the way they are committed.
+
+Chapters are committed executed under the test flag (``FRACTALNET_QUICK=1``), so that nbval
+re-runs them under the same flag and compares every deterministic output. The rendered book
+(`make book`) executes them again without the flag.
+
+    python tools/execute_notebooks.py                      # every chapter
+    python tools/execute_notebooks.py book/02_*.ipynb      # some chapters
+"""
+
+import os
+import pathlib
+import sys
+import time
+
+import nbclient
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def execute(path):
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=1800,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=True,
+    )
+    client.execute()
+    nbformat.write(notebook, path)
+
+
+def main(paths):
+    os.environ["FRACTALNET_QUICK"] = "1"
+    notebooks = [pathlib.Path(p).resolve() for p in paths] or sorted((ROOT / "book").glob("*.ipynb"))
+    for path in notebooks:
+        start = time.perf_counter()
+        execute(path)
+        print(f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
