@@ -31,7 +31,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --doctest-modules fractalviz
 
 nbval: setup
 	$(QUICK) $(BIN)/python -m pytest -p no:randomly --nbval --nbval-current-env \

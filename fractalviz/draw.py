@@ -1,0 +1,151 @@
+"""Drawing fractal graphs the way the paper's Figure 1 reads.
+
+Columns stand side by side, shallow (column 0) on the left and deepest on the right; data
+flows from top to bottom. Convs are boxes, joins are bars across the columns they average,
+pools are wide boxes between blocks. `layout` computes positions (testable, no drawing);
+`draw_fractal` draws on a Matplotlib `Axes` and returns it.
+"""
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyBboxPatch
+
+from fractalviz.graph import nodes_of_kind
+from fractalviz.sampling import DropPathSample, active_subgraph, count_graph_columns
+
+CONV_COLOR = "#4c72b0"
+JOIN_COLOR = "#2ca02c"
+POOL_COLOR = "#8c8c8c"
+HIGHLIGHT_COLOR = "#d62728"
+DIMMED_ALPHA = 0.15
+BOX_WIDTH = 0.6
+BOX_HEIGHT = 0.55
+
+
+def layout(graph):
+    """Returns `{node: (x, y)}`, with `x` the column and `y` growing downwards with depth.
+
+    A conv sits at the middle of the rows it spans; a join at the row where its inputs end.
+    Blocks are stacked, each `2**(C-1) + 1` rows tall (one more row for its pool).
+    """
+    width = count_graph_columns(graph)
+    centre = (width - 1) / 2
+    block_rows = 1 + max(graph.nodes[n]["row"] for n in nodes_of_kind(graph, "conv"))
+    positions = {"input": (centre, 0.0)}
+    for node, data in graph.nodes(data=True):
+        kind = data["kind"]
+        if kind in ("input", "output"):
+            continue
+        top = data["block"] * (block_rows + 1) + 0.5
+        if kind == "conv":
+            positions[node] = (data["column"], top + data["row"] - data["span"] / 2)
+        elif kind == "join":
+            positions[node] = (sum(data["columns"]) / len(data["columns"]), top + data["row"])
+        else:
+            positions[node] = (centre, top + block_rows)
+    last = max(y for _, y in positions.values())
+    positions["output"] = (centre, last + 1.0)
+    return positions
+
+
+def _edge_points(graph, positions, source, target):
+    """Endpoints of an edge: between a conv and a join, input or pool, lines stay in the
+    conv's column (the join, input or pool is drawn as a bar across the columns)."""
+    (x0, y0), (x1, y1) = positions[source], positions[target]
+    if graph.nodes[target]["kind"] == "join" and graph.nodes[source]["kind"] == "conv":
+        x1 = x0
+    if graph.nodes[source]["kind"] != "conv" and graph.nodes[target]["kind"] == "conv":
+        x0 = x1
+    return (x0, x1), (y0, y1)
+
+
+def _highlighted_nodes(graph, highlight_path, highlight_column):
+    if highlight_path is not None:
+        return set(highlight_path)
+    if highlight_column is None:
+        return set()
+    kept = frozenset((u, v) for u, v, c in graph.edges(data="column") if c == highlight_column)
+    return set(active_subgraph(graph, DropPathSample("global", highlight_column, kept)))
+
+
+def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, active=None,
+                 title=None):
+    """Draws a fractal graph: convs as boxes, joins as bars, pools between blocks.
+
+    Args:
+        graph: a graph from `fractalviz.graph`.
+        ax: the Matplotlib `Axes` to draw on; a new figure (white background) if `None`.
+        highlight_path: nodes of one path (e.g. from `fractalviz.measure.longest_path`) to draw
+            bold in red.
+        highlight_column: a column index whose convs, in every block, are drawn bold in red.
+        active: nodes of a sampled sub-network (e.g. `active_subgraph(...)`); every other
+            node and edge is greyed out.
+        title: optional title for the axes.
+
+    Returns:
+        The `Axes`.
+    """
+    if highlight_path is not None and highlight_column is not None:
+        raise ValueError("Pass `highlight_path` or `highlight_column`, not both.")
+    if highlight_column is not None:
+        width = count_graph_columns(graph)
+        if isinstance(highlight_column, bool) or not 0 <= highlight_column < width:
+            raise ValueError(
+                f"Expected `highlight_column` to be an integer between 0 and {width - 1}. "
+                f"Received: highlight_column={highlight_column!r}"
+            )
+    positions = layout(graph)
+    width = count_graph_columns(graph)
+    depth = max(y for _, y in positions.values())
+    if ax is None:
+        fig = plt.figure(figsize=(1.0 + 0.9 * width, 1.0 + 0.45 * depth), facecolor="white")
+        ax = fig.add_subplot()
+    ax.set_facecolor("white")
+    highlighted = _highlighted_nodes(graph, highlight_path, highlight_column)
+    path_edges = set(zip(highlight_path, highlight_path[1:])) if highlight_path else set()
+    active = set(graph) if active is None else set(active)
+
+    def alpha(*nodes):
+        return 1.0 if all(n in active for n in nodes) else DIMMED_ALPHA
+
+    for source, target in graph.edges:
+        on = (source, target) in path_edges or (
+            highlight_column is not None and source in highlighted and target in highlighted
+        )
+        xs, ys = _edge_points(graph, positions, source, target)
+        ax.plot(xs, ys, color=HIGHLIGHT_COLOR if on else "#555555", lw=2.4 if on else 1.0,
+                alpha=alpha(source, target), zorder=1, solid_capstyle="round")
+
+    for node, data in graph.nodes(data=True):
+        x, y = positions[node]
+        kind = data["kind"]
+        bold = node in highlighted
+        if kind == "conv":
+            ax.add_patch(FancyBboxPatch(
+                (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2), BOX_WIDTH, BOX_HEIGHT,
+                boxstyle="round,pad=0.02", facecolor=HIGHLIGHT_COLOR if bold else CONV_COLOR,
+                edgecolor="black", lw=1.5 if bold else 0.6, alpha=alpha(node), zorder=2))
+        elif kind == "join":
+            columns = data["columns"]
+            ax.add_patch(FancyBboxPatch(
+                (min(columns) - 0.4, y - 0.08), max(columns) - min(columns) + 0.8, 0.16,
+                boxstyle="round,pad=0.01", facecolor=JOIN_COLOR, edgecolor="none",
+                alpha=alpha(node), zorder=3))
+        elif kind == "pool":
+            ax.add_patch(FancyBboxPatch(
+                (-0.4, y - 0.2), width - 0.2, 0.4, boxstyle="round,pad=0.02",
+                facecolor=POOL_COLOR, edgecolor="none", alpha=alpha(node), zorder=2))
+            ax.text((width - 1) / 2, y, "pool", ha="center", va="center", fontsize=8,
+                    color="white", zorder=4)
+        else:
+            ax.plot([x], [y], "o", color="black", ms=5, zorder=3)
+            if kind == "input":
+                ax.plot([0, width - 1], [y, y], color="#555555", lw=1.0, zorder=1)
+            ax.text(x + 0.15, y, "in" if kind == "input" else "out", va="center", fontsize=8)
+
+    ax.set_xlim(-0.8, width - 0.2)
+    ax.set_ylim(depth + 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

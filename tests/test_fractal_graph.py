@@ -1,0 +1,156 @@
+"""The fractal graphs have the paper's structure, and the parallel rule visibly does not."""
+
+import math
+
+import matplotlib
+import pytest
+
+import fractalviz as fv
+from fractalviz.measure import DEFAULT_MAX_PATHS
+
+matplotlib.use("Agg")
+
+PAPER_PATH_COUNTS = [1, 2, 5, 26, 677, 458330]  # OEIS A003095
+
+
+@pytest.mark.parametrize("columns", range(1, 7))
+def test_fractal_block_has_2_to_the_c_minus_1_convs(columns):
+    assert fv.count_convs(fv.block_graph(columns)) == 2**columns - 1
+
+
+@pytest.mark.parametrize("columns", range(1, 7))
+def test_fractal_block_path_count_follows_the_recurrence_and_the_paper(columns):
+    graph = fv.block_graph(columns)
+    expected = PAPER_PATH_COUNTS[columns - 1]
+    assert fv.count_paths(graph) == expected
+    assert fv.path_count_recurrence(columns) == expected
+
+
+@pytest.mark.parametrize("columns", range(1, 6))
+def test_enumeration_agrees_with_dynamic_programming(columns):
+    graph = fv.block_graph(columns)
+    paths = fv.enumerate_paths(graph)
+    assert len(paths) == len(set(paths)) == fv.count_paths(graph)
+    assert all(path[0] == "input" and path[-1] == "output" for path in paths)
+
+
+def test_path_length_histogram_matches_enumerated_lengths():
+    graph = fv.network_graph(3, blocks=2)
+    lengths = {}
+    for path in fv.enumerate_paths(graph):
+        n = sum(graph.nodes[node]["kind"] == "conv" for node in path)
+        lengths[n] = lengths.get(n, 0) + 1
+    assert fv.path_length_histogram(graph) == lengths
+
+
+@pytest.mark.parametrize("columns", range(1, 7))
+def test_fractal_block_has_every_path_length_from_1_to_2_to_the_c_minus_1(columns):
+    histogram = fv.path_length_histogram(fv.block_graph(columns))
+    assert sorted(histogram) == list(range(1, 2 ** (columns - 1) + 1))
+    assert fv.longest_path_length(fv.block_graph(columns)) == 2 ** (columns - 1)
+    assert fv.shortest_path_length(fv.block_graph(columns)) == 1
+
+
+def test_receptive_field_of_the_deepest_path_is_3_5_9_17_33():
+    assert [fv.receptive_field(fv.block_graph(c)) for c in range(1, 6)] == [3, 5, 9, 17, 33]
+
+
+def test_receptive_field_through_pools_counts_the_doubling_jump():
+    # Two blocks of C=2: 2 convs (rf 5), pool (6, jump 2), 2 convs (+8 -> 14), pool (+2 -> 16).
+    assert fv.receptive_field(fv.network_graph(2, blocks=2)) == 16
+
+
+def test_blocks_in_series_multiply_paths_as_in_the_paper():
+    assert fv.count_paths(fv.network_graph(3, blocks=5)) == 3125
+    assert fv.count_paths(fv.network_graph(4, blocks=5)) == 11_881_376
+    assert fv.path_count_recurrence(4, blocks=5) == 11_881_376
+
+
+def test_last_join_averages_all_columns_and_inner_joins_the_deep_ones():
+    graph = fv.block_graph(4)
+    joins = {node: graph.nodes[node]["columns"] for node in fv.nodes_of_kind(graph, "join")}
+    assert joins == {
+        "b0/join2": (2, 3), "b0/join4": (1, 2, 3), "b0/join6": (2, 3), "b0/join8": (0, 1, 2, 3),
+    }
+
+
+def test_column_k_is_a_chain_of_2_to_the_k_convs():
+    graph = fv.block_graph(4)
+    for k in range(4):
+        convs = fv.column_nodes(graph, k)
+        assert len(convs) == 2**k
+        assert [graph.nodes[c]["index"] for c in convs] == list(range(2**k))
+
+
+@pytest.mark.parametrize("columns", range(1, 7))
+def test_parallel_rule_has_only_length_one_paths_and_a_fixed_receptive_field(columns):
+    graph = fv.block_graph(columns, rule="parallel")
+    assert fv.path_length_histogram(graph) == {1: 2 ** (columns - 1)}
+    assert fv.receptive_field(graph) == 3
+    assert fv.path_count_recurrence(columns, rule="parallel") == 2 ** (columns - 1)
+
+
+def test_parallel_rule_differs_from_the_paper_from_two_columns_on():
+    for columns in range(3, 6):
+        fractal, parallel = fv.block_graph(columns), fv.block_graph(columns, rule="parallel")
+        assert fv.count_paths(fractal) != fv.count_paths(parallel)
+        assert fv.longest_path_length(fractal) > fv.longest_path_length(parallel)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 13])
+def test_out_of_range_columns_are_refused_naming_the_argument(bad):
+    with pytest.raises(ValueError, match=rf"`columns`.*between 1 and 12.*columns={bad}"):
+        fv.block_graph(bad)
+
+
+@pytest.mark.parametrize("bad", [2.0, "3", True, None])
+def test_non_integer_columns_are_refused(bad):
+    with pytest.raises(TypeError, match="`columns`"):
+        fv.block_graph(bad)
+
+
+@pytest.mark.parametrize("bad", [0, 65, False])
+def test_bad_block_counts_are_refused(bad):
+    with pytest.raises((ValueError, TypeError), match="`blocks`"):
+        fv.network_graph(2, blocks=bad)
+
+
+def test_unknown_rule_is_refused_listing_the_rules():
+    with pytest.raises(ValueError, match="fractal.*parallel"):
+        fv.block_graph(3, rule="recursive")
+
+
+def test_enumeration_refuses_sizes_it_cannot_finish_and_names_the_formula():
+    graph = fv.block_graph(7)  # 458330**2 + 1 paths
+    with pytest.raises(ValueError, match="count_paths.*path_count_recurrence"):
+        fv.enumerate_paths(graph)
+    assert fv.count_paths(graph) == 458330**2 + 1 > DEFAULT_MAX_PATHS
+
+
+def test_recurrence_refuses_columns_whose_count_could_not_be_written_down():
+    with pytest.raises(ValueError, match="between 1 and 20"):
+        fv.path_count_recurrence(40)
+    assert math.log10(fv.path_count_recurrence(20)) > 10_000
+
+
+def test_layout_puts_columns_side_by_side_deepest_on_the_right():
+    graph = fv.block_graph(3)
+    positions = fv.layout(graph)
+    xs = {graph.nodes[n]["column"]: positions[n][0] for n in fv.nodes_of_kind(graph, "conv")}
+    assert xs == {0: 0, 1: 1, 2: 2}
+    assert positions["output"][1] > positions["b0/join4"][1] > positions["input"][1]
+
+
+def test_draw_fractal_draws_on_the_given_axes_and_returns_it():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    graph = fv.block_graph(3)
+    assert fv.draw_fractal(graph, ax=ax, highlight_path=fv.longest_path(graph)) is ax
+    assert len(ax.patches) == fv.count_convs(graph) + fv.count_joins(graph)
+    plt.close(fig)
+
+
+def test_draw_fractal_refuses_a_column_the_graph_does_not_have():
+    with pytest.raises(ValueError, match="highlight_column"):
+        fv.draw_fractal(fv.block_graph(3), highlight_column=3)
