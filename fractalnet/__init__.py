@@ -27,3 +27,18 @@ def _import_keras_quietly():
 
 
 _import_keras_quietly()
+
+from fractalnet.layers import ConvBlock, FractalBlock, Join, column_keep, expand_fractal, fractal_joins  # noqa: E402
+from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep  # noqa: E402
+
+__all__ = [
+    "ConvBlock",
+    "DropPath",
+    "FractalBlock",
+    "Join",
+    "column_keep",
+    "expand_fractal",
+    "fractal_joins",
+    "sample_global_column",
+    "sample_local_keep",
+]
