@@ -11,17 +11,21 @@ STAMP := $(VENV)/.installed
 # The test flag: chapters shrink slow work (epochs, sample sizes) when it is set.
 QUICK := FRACTALNET_QUICK=1
 
-.PHONY: book test setup system lab export notebooks unit nbval book-check clean
+.PHONY: book test setup system widget-js lab export notebooks unit nbval book-check browser clean
 
 book: setup
 	$(BIN)/jupyter-book build . --all
 
-test: setup unit nbval book-check
+test: setup unit nbval book-check browser
 
-setup: system $(STAMP)
+setup: system $(STAMP) widget-js
 
 system:
 	@bash tools/install_system_packages.sh
+
+# require.js, html-manager and MathJax, served from the built book (offline widgets and maths).
+widget-js:
+	@bash tools/install_widget_js.sh
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +43,17 @@ nbval: setup
 
 book-check: setup
 	$(BIN)/python tools/build_book_strict.py
+
+# The strict build in headless Chromium, offline: no console errors, animations play, explorers
+# respond; screenshots in test-artifacts/screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+browser: setup
+	@if [ -x "$(CHROMIUM)" ]; then \
+		FRACTALNET_CHROMIUM=$(CHROMIUM) FRACTALNET_BOOK_HTML=_build/strict/_build/html \
+			$(BIN)/python -m pytest -p no:randomly tests/browser; \
+	else \
+		echo "browser: SKIPPED, no Chromium at $(CHROMIUM) (install the Debian package chromium)"; \
+	fi
 
 # Open the chapters live in JupyterLab (installed on first use; not needed by the book or tests).
 lab: setup

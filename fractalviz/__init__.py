@@ -1,10 +1,14 @@
 """fractalviz: fractal path graphs, their measurements, drop-path sampling and drawings.
 
 Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) use networkx
-only; drawing (`fractalviz.draw`) adds Matplotlib. Nothing here imports TensorFlow.
+only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add Matplotlib; the
+explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler for the static book, and
+ipywidgets for a live kernel. Nothing here imports TensorFlow.
 """
 
+from fractalviz.animate import animate_drop_path, embed_animation, sample_grid
 from fractalviz.draw import draw_fractal, layout
+from fractalviz.explorer import Explorer, explorer_samples, explorer_widget
 from fractalviz.graph import block_graph, column_nodes, network_graph, nodes_of_kind
 from fractalviz.measure import (
     count_convs,
@@ -18,4 +22,12 @@ from fractalviz.measure import (
     receptive_field,
     shortest_path_length,
 )
-from fractalviz.sampling import DropPathSample, active_subgraph, sample_drop_path
+from fractalviz.sampling import (
+    DropPathSample,
+    Mulberry32,
+    active_subgraph,
+    column_survival_rate,
+    sample_drop_path,
+    summarize_sample,
+    surviving_columns,
+)

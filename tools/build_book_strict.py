@@ -7,6 +7,7 @@ missing reference, missing figure or stderr output fails it.
 """
 
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -19,7 +20,8 @@ OUTPUT = ROOT / "_build" / "strict"
 def main():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(OUTPUT, ignore_errors=True)  # no stale pages from an earlier table of contents
+    OUTPUT.mkdir(parents=True)
     config_path = OUTPUT / "_config.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     command = [

@@ -1,0 +1,164 @@
+"""The built book in headless Chromium, offline: no errors, animations play, explorers respond.
+
+Runs against the HTML in $FRACTALNET_BOOK_HTML (`make browser` sets it to the strict build,
+_build/strict/_build/html); skipped when it is unset, missing, or Chromium is not installed.
+The pages are served from 127.0.0.1; any request to another host is recorded and aborted, so
+the test fails on anything the book would fetch from the internet. Screenshots of the pages
+with an explorer or an animation land in test-artifacts/screenshots/.
+"""
+
+import functools
+import http.server
+import os
+import pathlib
+import threading
+import urllib.parse
+
+import pytest
+
+CHROMIUM = os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HTML = pathlib.Path(os.environ.get("FRACTALNET_BOOK_HTML", "")).resolve() if os.environ.get(
+    "FRACTALNET_BOOK_HTML") else None
+SHOTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+if HTML is None or not (HTML / "index.html").exists():
+    pytest.skip("set FRACTALNET_BOOK_HTML to a built book (`make browser` does)",
+                allow_module_level=True)
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+PAGES = sorted(str(p.relative_to(HTML)) for p in HTML.rglob("*.html")
+               if "_vendor" not in p.parts and "_static" not in p.parts)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    handler = functools.partial(_Quiet, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.problems = []
+
+    def route(route):
+        if urllib.parse.urlparse(route.request.url).hostname in ("127.0.0.1", None):
+            route.continue_()
+        else:
+            page.problems.append(f"external request: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: page.problems.append(f"failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status}: {r.url}"))
+    yield page
+    context.close()
+
+
+def test_the_book_has_pages():
+    assert "index.html" in PAGES and len(PAGES) >= 3
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_offline_without_javascript_errors(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    page.wait_for_timeout(300)
+    assert page.problems == []
+    if page.locator(".fractal-explorer, .animation").count():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / (name.replace("/", "_") + ".png")), full_page=True)
+
+
+def _pages_with(selector):
+    return [n for n in PAGES if selector in (HTML / n).read_text(encoding="utf-8", errors="ignore")]
+
+
+ANIMATION_PAGES = _pages_with('class="animation"')
+EXPLORER_PAGES = _pages_with('class="fractal-explorer"')
+
+
+def test_some_page_carries_an_animation_and_an_explorer():
+    assert ANIMATION_PAGES and EXPLORER_PAGES
+
+
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_animations_play(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    for player in page.locator("div.animation").all():
+        player.scroll_into_view_if_needed()
+        image = player.locator("img").first
+        first = image.get_attribute("src")
+        player.locator('button[title="Next frame"]').click()
+        assert image.get_attribute("src") != first
+        player.locator('button[title="Play"]').click()
+        page.wait_for_timeout(2500)
+        player.locator('button[title="Pause"]').click()
+        assert int(player.locator("input.anim-slider").input_value()) >= 2
+    assert page.problems == []
+
+
+def _count(explorer, selector):
+    return explorer.locator(selector).count()
+
+
+def _stat(explorer, name):
+    return explorer.locator(f'[data-stat="{name}"]').inner_text()
+
+
+@pytest.mark.parametrize("name", EXPLORER_PAGES)
+def test_explorers_respond_to_their_controls(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    for index, explorer in enumerate(page.locator(".fractal-explorer").all()):
+        explorer.scroll_into_view_if_needed()
+        convs = lambda: _count(explorer, 'rect[data-kind="conv"]')
+        explorer.locator('[data-control="blocks"]').fill("1")
+        # Depth: C columns draw 2**C - 1 convs.
+        for columns in (2, 5, 3):
+            explorer.locator('[data-control="columns"]').fill(str(columns))
+            assert convs() == 2**columns - 1
+        # Resample: a new draw, and over a few draws the drawing changes.
+        explorer.locator('[data-control="mode"]').select_option("local")
+        explorer.locator('[data-control="drop-rate"]').fill("0.5")
+        drawings = {explorer.locator("svg").inner_html()}
+        for draw in range(2, 8):
+            explorer.locator('[data-control="resample"]').click()
+            assert _stat(explorer, "draws") == str(draw)
+            drawings.add(explorer.locator("svg").inner_html())
+        assert len(drawings) >= 3
+        # Drop rate: at 0 nothing is dropped; at 0.9 much is (over 100 draws, on average).
+        explorer.locator('[data-control="drop-rate"]').fill("0")
+        assert _stat(explorer, "dropped") == "0"
+        assert _count(explorer, ".fe-node.fe-dropped") == 0
+        explorer.locator('[data-control="drop-rate"]').fill("0.9")
+        explorer.locator('[data-control="resample-100"]').click()
+        assert _stat(explorer, "draws") == "101"
+        assert int(_stat(explorer, "dropped")) >= 1 or _count(explorer, ".fe-dropped") > 0
+        # Global mode: one column only, one active path.
+        explorer.locator('[data-control="mode"]').select_option("global")
+        assert _stat(explorer, "active-paths") == "1"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        explorer.screenshot(path=str(SHOTS / f"{name.replace('/', '_')}-explorer{index}.png"))
+    assert page.problems == []
