@@ -1,8 +1,9 @@
 # FractalNet, step by step. Two commands do everything, set-up included:
 #   make book   build the rendered HTML book (chapters executed for real) into _build/html
-#   make test   run every test: unit tests, every chapter under nbval, a strict book build
-# Both create or reuse .venv, install the pinned Python packages and, where the machine allows,
-# the Debian packages the chapters and the browser test use.
+#   make test   run every test: unit tests (TensorFlow), the package on JAX and PyTorch, every
+#               chapter under nbval, a strict book build, and the built book in headless Chromium
+# Both create or reuse .venv, install the pinned Python packages, the JavaScript the pages serve
+# and, where the machine allows, the Debian packages the chapters and the browser test use.
 
 PYTHON ?= python3
 VENV := .venv
@@ -11,12 +12,12 @@ STAMP := $(VENV)/.installed
 # The test flag: chapters shrink slow work (epochs, sample sizes) when it is set.
 QUICK := FRACTALNET_QUICK=1
 
-.PHONY: book test setup system widget-js lab export notebooks unit nbval book-check browser clean
+.PHONY: book test setup system widget-js lab export notebooks unit backends nbval book-check browser clean
 
 book: setup
 	$(BIN)/jupyter-book build . --all
 
-test: setup unit nbval book-check browser
+test: setup unit backends nbval book-check browser
 
 setup: system $(STAMP) widget-js
 
@@ -35,7 +36,24 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 unit: setup
-	$(BIN)/python -m pytest tests --doctest-modules fractalviz
+	$(BIN)/python -m pytest tests --doctest-modules fractalviz fractalnet
+
+# The package on Keras' other backends (the unit run above covers TensorFlow). JAX and PyTorch
+# live in their own environment so that the book's set-up stays as it is.
+BACKENDS_VENV := .venv-backends
+BACKENDS_STAMP := $(BACKENDS_VENV)/.installed
+
+$(BACKENDS_STAMP): requirements-backends.txt
+	test -x $(BACKENDS_VENV)/bin/python || $(PYTHON) -m venv $(BACKENDS_VENV)
+	$(BACKENDS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BACKENDS_VENV)/bin/python -m pip install -q -r requirements-backends.txt
+	touch $@
+
+backends: $(BACKENDS_STAMP)
+	for backend in jax torch; do \
+		KERAS_BACKEND=$$backend PYTHONPATH=. $(BACKENDS_VENV)/bin/python -m pytest -p no:cacheprovider \
+			tests/backends || exit 1; \
+	done
 
 nbval: setup
 	$(QUICK) $(BIN)/python -m pytest -p no:randomly --nbval --nbval-current-env \

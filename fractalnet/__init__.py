@@ -30,15 +30,29 @@ _import_keras_quietly()
 
 from fractalnet.layers import ConvBlock, FractalBlock, Join, column_keep, expand_fractal, fractal_joins  # noqa: E402
 from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep  # noqa: E402
+from fractalnet.model import (  # noqa: E402
+    FractalNet,
+    block_column,
+    create_fractal_net,
+    evaluate_columns,
+    sample_network_keep,
+    subset_keep,
+)
 
 __all__ = [
     "ConvBlock",
     "DropPath",
     "FractalBlock",
+    "FractalNet",
     "Join",
+    "block_column",
     "column_keep",
+    "create_fractal_net",
+    "evaluate_columns",
     "expand_fractal",
     "fractal_joins",
     "sample_global_column",
     "sample_local_keep",
+    "sample_network_keep",
+    "subset_keep",
 ]

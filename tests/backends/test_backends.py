@@ -1,0 +1,100 @@
+"""FractalNet on the active Keras backend: forward, training, drop-path, columns, saving.
+
+Runs with whatever `KERAS_BACKEND` is set (TensorFlow by default), and never imports a backend
+itself, so the same file checks TensorFlow, JAX and PyTorch:
+
+    python -m pytest tests/backends                                          # TensorFlow
+    KERAS_BACKEND=jax PYTHONPATH=. .venv-backends/bin/python -m pytest tests/backends -p no:cacheprovider
+    KERAS_BACKEND=torch PYTHONPATH=. .venv-backends/bin/python -m pytest tests/backends -p no:cacheprovider
+"""
+
+import keras
+import numpy as np
+import pytest
+
+from fractalnet import FractalNet, create_fractal_net
+
+SHAPE = (8, 8, 3)
+
+
+def to_numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def data(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n,) + SHAPE).astype("float32"), (np.arange(n) % 3).astype("int32")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small compiled FractalNet (blocks of 2 and 3 columns) after one epoch of `fit`."""
+    keras.utils.set_random_seed(0)
+    model = create_fractal_net("micro", num_classes=3, input_shape=SHAPE, columns=(2, 3), filters=(4, 8),
+                               learning_rate=0.05, seed=0)
+    x, y = data()
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    return model, history
+
+
+def test_backend_is_the_one_requested():
+    import os
+
+    assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def test_forward_pass_gives_logits_per_class():
+    model = FractalNet(num_classes=3, columns=(2, 3), filters=(4, 8), input_shape=SHAPE)
+    x, _ = data(n=2)
+    logits = model(x)
+    assert tuple(logits.shape) == (2, 3) and np.all(np.isfinite(to_numpy(logits)))
+    assert tuple(model.column_model(2)(x).shape) == (2, 3)
+
+
+def test_fit_trains_with_finite_falling_loss(trained):
+    model, history = trained
+    losses = history.history["loss"]
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    assert int(to_numpy(model.optimizer.iterations)) == 4
+
+
+def test_drop_path_draws_a_new_sub_network_at_every_training_step():
+    # With a zero learning rate the weights never move, so the training loss of one batch can only
+    # change between steps if drop-path picked another sub-network (here: another column).
+    model = create_fractal_net("micro", num_classes=3, input_shape=SHAPE, columns=(2, 3), filters=(4, 8),
+                               learning_rate=1e-12, drop_path_rate=0.0, global_ratio=1.0, seed=1)
+    x, y = data()
+    losses = {round(float(model.train_on_batch(x, y)[0]), 4) for _ in range(8)}
+    assert len(losses) > 1, "drop-path chose the same sub-network at every step"
+
+
+def test_inference_is_deterministic_and_equals_the_mean_of_all_columns(trained):
+    model, _ = trained
+    x, _ = data(n=3)
+    first, second = to_numpy(model(x, training=False)), to_numpy(model(x, training=False))
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(to_numpy(model(x, columns=[0, 1, 2])), first, atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_column_model_equals_the_model_with_only_that_column(trained, k):
+    model, _ = trained
+    x, _ = data(n=3)
+    np.testing.assert_allclose(to_numpy(model.column_model(k)(x)), to_numpy(model(x, columns=k)), atol=1e-5)
+
+
+def test_keras_file_round_trip_with_safe_mode_gives_identical_predictions(trained, tmp_path):
+    model, _ = trained
+    path = tmp_path / "fractalnet.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    x, y = data(n=5, seed=1)
+    assert type(loaded) is FractalNet
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert np.isfinite(loaded.train_on_batch(x, y)[0])  # the optimizer came back too
+
+
+def test_bad_input_channels_raise_before_any_computation():
+    model = FractalNet(num_classes=3, columns=(2,), filters=(4,), input_shape=SHAPE)
+    with pytest.raises(ValueError, match=r"\(batch, height, width, 3\)"):
+        model(np.zeros((1, 8, 8, 1), "float32"))
