@@ -29,7 +29,7 @@ widget-js:
 	@bash tools/install_widget_js.sh
 
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/pip || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
@@ -44,7 +44,7 @@ BACKENDS_VENV := .venv-backends
 BACKENDS_STAMP := $(BACKENDS_VENV)/.installed
 
 $(BACKENDS_STAMP): requirements-backends.txt
-	test -x $(BACKENDS_VENV)/bin/python || $(PYTHON) -m venv $(BACKENDS_VENV)
+	test -x $(BACKENDS_VENV)/bin/pip || { rm -rf $(BACKENDS_VENV) && $(PYTHON) -m venv $(BACKENDS_VENV); }
 	$(BACKENDS_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BACKENDS_VENV)/bin/python -m pip install -q -r requirements-backends.txt
 	touch $@

@@ -16,7 +16,7 @@ def test_fractalnet_modules_match_the_chapter_cells_that_define_them():
 
 
 def test_the_exporter_notices_a_hand_edited_module(tmp_path, monkeypatch, capsys):
-    sys.path.insert(0, str(ROOT / "tools"))
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
     import export_chapters
 
     modules = export_chapters.generated_modules()

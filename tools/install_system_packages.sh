@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the book and its tests use, when this machine can:
 #   dataset-fashion-mnist  the real Fashion-MNIST files, read offline by later chapters;
-#   chromium               the headless browser that checks the rendered book.
+#   chromium               the headless browser that checks the rendered book;
+#   npm                    (only if no npm is on PATH) to vendor the pages' JavaScript;
+#   python3-venv           (only if python3 cannot create a virtual environment).
 # Skips with a clear message (and exit 0) where it cannot: not Debian, or neither root nor
 # password-less sudo. Idempotent: installs only what is missing.
 set -u
 packages=(dataset-fashion-mnist chromium)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || packages+=(python3-venv)
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then

@@ -5,8 +5,9 @@
 #   MathJax 3                                   renders the chapters' maths (`mathjax_path`).
 # npm installs them into _build/widget-js-npm/ (ignored), and the files the pages use are copied
 # into book/_widget_js/_vendor/ (ignored), which `html_extra_path` serves as /_vendor/.
-# Idempotent: does nothing when the pinned versions are already in place. Without npm it prints
-# a note and exits 0 (the book still builds; widgets and maths then need the network).
+# Idempotent: does nothing when the pinned versions are already in place. Without npm, or when
+# npm cannot reach its registry, it prints a note and exits 0: the book still builds, but its
+# maths and widgets do not render and the browser test reports the missing scripts.
 set -eu
 cd "$(dirname "$0")/.."
 mkdir -p book/_widget_js  # html_extra_path must exist even when npm is missing
@@ -19,14 +20,17 @@ if [ -f "$DEST/VERSIONS" ] && [ "$(cat "$DEST/VERSIONS")" = "$STAMP" ]; then
   exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-  echo "note: npm not found; the book will load require.js, html-manager and MathJax from CDNs."
+  echo "note: npm not found; the book's maths and widgets will not render (install npm, then run make again)."
   exit 0
 fi
 WORK=_build/widget-js-npm
 mkdir -p "$WORK"
 echo "Installing the book's JavaScript with npm: $STAMP"
-npm install --prefix "$WORK" --no-save --no-audit --no-fund --loglevel=error \
-  "requirejs@$REQUIREJS" "@jupyter-widgets/html-manager@$HTML_MANAGER" "mathjax@$MATHJAX"
+if ! npm install --prefix "$WORK" --no-save --no-audit --no-fund --loglevel=error \
+    "requirejs@$REQUIREJS" "@jupyter-widgets/html-manager@$HTML_MANAGER" "mathjax@$MATHJAX"; then
+  echo "note: npm install failed; the book's maths and widgets will not render (run make again online)."
+  exit 0
+fi
 NM="$WORK/node_modules"
 rm -rf "$DEST"
 HM="$DEST/npm/@jupyter-widgets/html-manager/dist"
