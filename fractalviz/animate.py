@@ -9,10 +9,13 @@ whole path has survived so far against `column_survival_rate`.
 - `sample_grid` draws the same first frames side by side, the static fallback for print;
 - `embed_animation` wraps both for a notebook: a playable player (`to_jshtml`, offline, with
   deterministic ids and no external stylesheet) for HTML, the grid as PNG for PDF and print,
-  and a size budget (`ANIMATION_BUDGET_BYTES`) it refuses to exceed.
+  and a size budget (`ANIMATION_BUDGET_BYTES`) it refuses to exceed. The player's image has an
+  `alt` text saying what it shows, the PNG an `alt` in its output metadata, and an optional
+  `caption` makes the player a captioned HTML figure.
 """
 
 import hashlib
+import html as html_lib
 import io
 import itertools
 import re
@@ -20,13 +23,14 @@ import re
 import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation
 
+from fractalviz.captions import check_caption, with_caption
 from fractalviz.draw import draw_fractal
-from fractalviz.graph import check_int
+from fractalviz.graph import check_graph, check_int
 from fractalviz.measure import count_paths, longest_path
 from fractalviz.sampling import (
-    MODES,
     Mulberry32,
     active_subgraph,
+    check_mode,
     check_rate,
     column_survival_rate,
     count_graph_columns,
@@ -36,6 +40,8 @@ from fractalviz.sampling import (
 
 ANIMATION_BUDGET_BYTES = 1_000_000
 MAX_FRAMES = 60
+MIN_INTERVAL_MS, MAX_INTERVAL_MS = 50, 10_000
+GRID_FRAMES = 8  # the print fallback shows the first (up to) 8 draws
 _ids = itertools.count(1)
 # matplotlib's player draws its buttons with Font Awesome 4 from a CDN; text glyphs work offline.
 _ICONS = {
@@ -60,16 +66,44 @@ def _draws(graph, mode, drop_rate, global_ratio, frames, seed):
     return draws
 
 
-def _check(mode, drop_rate, global_ratio, frames):
-    if mode not in MODES:
-        raise ValueError(f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}")
+def _check(graph, mode, drop_rate, global_ratio, frames):
+    check_graph(graph)
+    check_mode(mode)
     check_rate("drop_rate", drop_rate, closed_high=False)
     check_rate("global_ratio", global_ratio, closed_high=True)
     return check_int("frames", frames, 1, MAX_FRAMES)
 
 
+def describe(graph, mode, drop_rate, global_ratio, frames):
+    """Returns a sentence saying what an animation of drop-path on `graph` shows: its alt text.
+
+    Args:
+        graph, mode, drop_rate, global_ratio, frames: as for `animate_drop_path`.
+
+    Returns:
+        A string naming the mode and its rates, the graph's columns and blocks, and the frames.
+
+    Example:
+
+    >>> from fractalviz.graph import network_graph
+    >>> print(describe(network_graph(3, blocks=2), "local", 0.15, 0.5, 12).split(". ")[0])
+    Animation, 12 frames: local drop-path (drop rate 0.15) on a fractal network of B = 2 blocks of C = 3 columns
+    """
+    frames = _check(graph, mode, drop_rate, global_ratio, frames)
+    columns = graph.graph.get("columns", count_graph_columns(graph))
+    blocks = graph.graph.get("blocks", 1)
+    rule = " (parallel rule)" if graph.graph.get("rule") == "parallel" else ""
+    where = (f"a fractal block of C = {columns} columns{rule}" if blocks == 1 else
+             f"a fractal network of B = {blocks} blocks of C = {columns} columns{rule}")
+    rates = f"drop rate {drop_rate:g}" + (f", global ratio {global_ratio:g}" if mode == "mixed" else "")
+    return (f"Animation, {frames} frame{'s' if frames > 1 else ''}: {mode} drop-path ({rates}) "
+            f"on {where}. Each frame is one sampled sub-network, dropped parts grey and the "
+            "longest active path red, beside bars of how often each column's whole path has "
+            "survived so far, against its exact rate.")
+
+
 def _draw_frame(graph, draw, index, ax):
-    sample, summary, _ = draw
+    sample = draw[0]
     active = active_subgraph(graph, sample)
     what = f"global, column {sample.column}" if sample.mode == "global" else "local"
     draw_fractal(graph, ax=ax, active=active, highlight_path=longest_path(active),
@@ -77,7 +111,7 @@ def _draw_frame(graph, draw, index, ax):
 
 
 def _draw_tally(graph, draws, index, theory, total_paths, ax):
-    sample, summary, tally = draws[index]
+    _, summary, tally = draws[index]
     n = index + 1
     width = len(theory)
     ax.set_facecolor("white")
@@ -116,7 +150,7 @@ def animate_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, fra
         global_ratio: float in `[0, 1]`, the probability that a mixed draw is global.
         frames: integer in `[1, 60]`, the number of draws shown.
         seed: integer in `[0, 2**32 - 1]`; the draws are the explorer's for the same seed.
-        interval: milliseconds between frames.
+        interval: integer in `[50, 10_000]`, milliseconds between frames.
         figsize: the figure size in inches; chosen from the graph's size if `None`.
 
     Returns:
@@ -132,7 +166,8 @@ def animate_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, fra
     1
     >>> plt.close(anim._fig)
     """
-    frames = _check(mode, drop_rate, global_ratio, frames)
+    frames = _check(graph, mode, drop_rate, global_ratio, frames)
+    interval = check_int("interval", interval, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
     draws = _draws(graph, mode, drop_rate, global_ratio, frames, seed)
     theory = column_survival_rate(graph, mode, drop_rate, global_ratio)
     total_paths = count_paths(graph)
@@ -171,7 +206,7 @@ def sample_grid(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, frames=8,
     4
     >>> plt.close(fig)
     """
-    frames = _check(mode, drop_rate, global_ratio, frames)
+    frames = _check(graph, mode, drop_rate, global_ratio, frames)
     ncols = min(check_int("ncols", ncols, 1, 12), frames)
     nrows = -(-frames // ncols)
     draws = _draws(graph, mode, drop_rate, global_ratio, frames, seed)
@@ -190,19 +225,49 @@ def sample_grid(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, frames=8,
     return fig
 
 
-def jshtml(anim, dpi=60):
+def jshtml(anim, dpi=60, alt=None):
     """Returns the animation as a self-contained HTML player that works offline.
 
-    Matplotlib's `to_jshtml` with three changes: frames rendered at `dpi`, the Font Awesome
-    stylesheet it links from a CDN removed (the buttons get text glyphs instead), and its random
-    `uuid` replaced by an id that is the same on every run of the same notebook.
+    Matplotlib's `to_jshtml` with four changes: frames rendered at `dpi`, the Font Awesome
+    stylesheet it links from a CDN removed (the buttons get text glyphs instead), an `alt` text
+    on the frame image, and its random `uuid` replaced by an id that is the same on every run of
+    the same notebook.
+
+    Args:
+        anim: a Matplotlib animation, e.g. from `animate_drop_path`.
+        dpi: integer in `[20, 300]`, the resolution of the frames.
+        alt: str or `None`, the frame image's alternative text (HTML-escaped); `None` gives a
+            generic "Animation, N frames".
+
+    Returns:
+        The player's HTML, as a string.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> anim = animate_drop_path(block_graph(2), frames=2)
+    >>> html = jshtml(anim, dpi=30, alt="Two draws & their tally")
+    >>> 'alt="Two draws &amp; their tally"' in html, "font-awesome" in html
+    (True, False)
+    >>> plt.close(anim._fig)
     """
     dpi = check_int("dpi", dpi, 20, 300)
+    if alt is not None and not isinstance(alt, str):
+        raise TypeError(f"Expected `alt` to be a str or None. Received: alt={alt!r:.80} "
+                        f"(type {type(alt).__name__})")
     anim._fig.set_dpi(dpi)
     html = anim.to_jshtml(default_mode="loop")
     html = re.sub(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">', "", html)
     for icon, glyph in _ICONS.items():
         html = html.replace(f'<i class="{icon}"></i>', glyph)
+    if alt is None:
+        frames = len(re.findall(r'frames\[\d+\] = "data:', html))
+        alt = f"Animation, {frames} frame{'s' if frames != 1 else ''}"
+    html, found = re.subn(r'(<img id="_anim_img[0-9a-f]{32}")>',
+                          lambda match: f'{match.group(1)} alt="{html_lib.escape(alt, quote=True)}">',
+                          html)
+    if found != 1:  # guards against a change of Matplotlib's template
+        raise RuntimeError("Matplotlib's jshtml template changed: no single frame <img> found.")
     old = re.search(r'id="_anim_img([0-9a-f]{32})"', html).group(1)
     digest = hashlib.sha1(html.replace(old, "").encode()).hexdigest()[:10]
     new = f"fv{next(_ids)}x{digest}"
@@ -216,45 +281,66 @@ class EmbeddedAnimation:
     run JavaScript, picks `_repr_png_` (the sample grid).
 
     Attributes:
-        html: the player's HTML (`jshtml`).
+        html: the player's HTML (`jshtml`), in a captioned `<figure>` if there is a caption.
         png: the fallback grid as PNG bytes.
+        png_alt: the fallback's alternative text, given to the notebook as the PNG's `alt`
+            metadata (Jupyter and nbconvert show it; what a renderer does with it is its own).
         size: `len(html)` in bytes (UTF-8), what the page embeds.
     """
 
-    def __init__(self, html, png):
-        self.html, self.png = html, png
+    def __init__(self, html, png, png_alt=None):
+        self.html, self.png, self.png_alt = html, png, png_alt
         self.size = len(html.encode("utf-8"))
 
     def _repr_html_(self):
         return self.html
 
     def _repr_png_(self):
-        return self.png
+        if self.png_alt is None:
+            return self.png
+        return self.png, {"alt": self.png_alt}
 
     def __repr__(self):
         return f"<EmbeddedAnimation: {self.size / 1e6:.2f} MB of HTML, {len(self.png) / 1e3:.0f} kB PNG fallback>"
 
 
 def embed_animation(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, frames=12, seed=0,
-                    interval=900, dpi=60, budget_bytes=ANIMATION_BUDGET_BYTES):
+                    interval=900, dpi=60, budget_bytes=ANIMATION_BUDGET_BYTES, caption=None):
     """Animates drop-path on `graph` and packs it for a notebook: player, fallback, budget.
+
+    The player's frame image gets an `alt` text from `describe` (mode, rates, columns, blocks,
+    frames), and so does the PNG fallback (as output metadata).
 
     Args:
         graph, mode, drop_rate, global_ratio, frames, seed, interval: as for
-            `animate_drop_path`; the fallback grid shows the first (up to 8) of the same draws.
+            `animate_drop_path`; the fallback grid shows the first (up to) 8 of the same draws.
         dpi: integer in `[20, 300]`, the resolution of the frames.
-        budget_bytes: integer, the most HTML the page may embed (default 1 MB).
+        budget_bytes: integer in `[1, 20_000_000]`, the most HTML the page may embed
+            (default 1 MB).
+        caption: str or `None`; if given, the player is wrapped in an HTML `<figure>` with
+            this text (HTML-escaped) as its `<figcaption>`.
 
     Returns:
         An `EmbeddedAnimation`; display it as a cell's last expression.
 
     Raises:
         ValueError: if the player exceeds `budget_bytes` (fewer frames or a lower `dpi` help).
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> movie = embed_animation(block_graph(2), frames=2, dpi=30, caption="Two draws, C = 2.")
+    >>> movie.html.startswith('<figure class="fractalviz-figure">'), movie.size < 100_000
+    (True, True)
+    >>> "<figcaption>Two draws, C = 2.</figcaption>" in movie.html
+    True
     """
     budget_bytes = check_int("budget_bytes", budget_bytes, 1, 20_000_000)
+    check_caption(caption)
+    alt = describe(graph, mode, drop_rate, global_ratio, frames)
     anim = animate_drop_path(graph, mode, drop_rate, global_ratio, frames, seed, interval)
     try:
-        html = jshtml(anim, dpi=dpi)
+        html = with_caption(jshtml(anim, dpi=dpi, alt=alt), caption)
     finally:
         plt.close(anim._fig)
     size = len(html.encode("utf-8"))
@@ -262,8 +348,11 @@ def embed_animation(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, frame
         raise ValueError(
             f"Expected the animation to embed at most budget_bytes={budget_bytes:,} bytes. "
             f"Received: {size:,} bytes for frames={frames}, dpi={dpi}; lower either.")
-    fig = sample_grid(graph, mode, drop_rate, global_ratio, min(frames, 8), seed)
+    shown = min(frames, GRID_FRAMES)
+    fig = sample_grid(graph, mode, drop_rate, global_ratio, shown, seed)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi + 20, facecolor="white")
     plt.close(fig)
-    return EmbeddedAnimation(html, buffer.getvalue())
+    png_alt = (f"The first {shown} draws of the animation side by side. " if shown > 1 else
+               "The animation's first draw. ") + alt
+    return EmbeddedAnimation(html, buffer.getvalue(), png_alt)

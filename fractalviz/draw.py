@@ -9,7 +9,7 @@ pools are wide boxes between blocks. `layout` computes positions (testable, no d
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
 
-from fractalviz.graph import nodes_of_kind
+from fractalviz.graph import check_graph, check_int, nodes_of_kind
 from fractalviz.sampling import DropPathSample, active_subgraph, count_graph_columns
 
 CONV_COLOR = "#4c72b0"
@@ -26,7 +26,21 @@ def layout(graph):
 
     A conv sits at the middle of the rows it spans; a join at the row where its inputs end.
     Blocks are stacked, each `2**(C-1) + 1` rows tall (one more row for its pool).
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+
+    Returns:
+        A dict from every node to its `(x, y)` position, in units of columns and rows.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> positions = layout(block_graph(2))
+    >>> positions["b0/c0/conv0"], positions["b0/c1/conv1"], positions["b0/join2"]
+    ((0, 1.5), (1, 2.0), (0.5, 2.5))
     """
+    check_graph(graph)
     width = count_graph_columns(graph)
     centre = (width - 1) / 2
     block_rows = 1 + max(graph.nodes[n]["row"] for n in nodes_of_kind(graph, "conv"))
@@ -58,6 +72,24 @@ def _edge_points(graph, positions, source, target):
     return (x0, x1), (y0, y1)
 
 
+def _check_nodes(graph, name, nodes):
+    """Returns `nodes` (an iterable of nodes of `graph`) as a list; raises naming the strays."""
+    if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
+        raise TypeError(
+            f"Expected `{name}` to be a collection of nodes of `graph` (e.g. a list, or a graph "
+            f"from active_subgraph). Received: {name}={nodes!r:.80} (type {type(nodes).__name__})"
+        )
+    nodes = list(nodes)
+    unknown = [node for node in nodes if node not in graph]
+    if unknown:
+        shown = ", ".join(repr(node) for node in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+        raise ValueError(
+            f"Expected `{name}` to hold nodes of `graph` only. Received: {len(unknown)} node(s) "
+            f"not in the graph: {shown}"
+        )
+    return nodes
+
+
 def _highlighted_nodes(graph, highlight_path, highlight_column):
     if highlight_path is not None:
         return set(highlight_path)
@@ -74,25 +106,37 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
     Args:
         graph: a graph from `fractalviz.graph`.
         ax: the Matplotlib `Axes` to draw on; a new figure (white background) if `None`.
-        highlight_path: nodes of one path (e.g. from `fractalviz.measure.longest_path`) to draw
-            bold in red.
-        highlight_column: a column index whose convs, in every block, are drawn bold in red.
-        active: nodes of a sampled sub-network (e.g. `active_subgraph(...)`); every other
-            node and edge is greyed out.
+        highlight_path: nodes of `graph` on one path (e.g. from `fractalviz.measure.longest_path`)
+            to draw bold in red.
+        highlight_column: integer in `[0, C - 1]`, a column whose convs, in every block, are
+            drawn bold in red.
+        active: nodes of `graph` in a sampled sub-network (e.g. `active_subgraph(...)`); every
+            other node and edge is greyed out.
         title: optional title for the axes.
 
     Returns:
         The `Axes`.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> from fractalviz.measure import longest_path
+    >>> graph = block_graph(3)
+    >>> ax = draw_fractal(graph, highlight_path=longest_path(graph), title="C = 3")
+    >>> len(ax.patches), ax.get_title()  # 7 convs and 2 joins
+    (9, 'C = 3')
+    >>> plt.close(ax.figure)
     """
+    check_graph(graph)
     if highlight_path is not None and highlight_column is not None:
         raise ValueError("Pass `highlight_path` or `highlight_column`, not both.")
     if highlight_column is not None:
-        width = count_graph_columns(graph)
-        if isinstance(highlight_column, bool) or not 0 <= highlight_column < width:
-            raise ValueError(
-                f"Expected `highlight_column` to be an integer between 0 and {width - 1}. "
-                f"Received: highlight_column={highlight_column!r}"
-            )
+        highlight_column = check_int("highlight_column", highlight_column, 0,
+                                     count_graph_columns(graph) - 1)
+    if highlight_path is not None:
+        highlight_path = _check_nodes(graph, "highlight_path", highlight_path)
+    if active is not None:
+        active = _check_nodes(graph, "active", active)
     positions = layout(graph)
     width = count_graph_columns(graph)
     depth = max(y for _, y in positions.values())

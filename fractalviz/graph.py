@@ -22,8 +22,10 @@ unrolls to `2**(C - 1)` single convs side by side, averaged by one join.
 import numbers
 
 import networkx as nx
+import numpy as np
 
 RULES = ("fractal", "parallel")
+KINDS = ("input", "conv", "join", "pool", "output")
 MAX_COLUMNS = 12
 MAX_BLOCKS = 64
 
@@ -47,9 +49,90 @@ def check_int(name, value, low, high):
 
 
 def check_rule(rule):
+    """Returns `rule` if it is one of the expansion rules `RULES`; raises `ValueError` otherwise.
+
+    Args:
+        rule: the name of an expansion rule, `"fractal"` (the paper's) or `"parallel"`.
+
+    Returns:
+        `rule`, unchanged.
+
+    Example:
+
+    >>> check_rule("fractal")
+    'fractal'
+    >>> check_rule("recursive")
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected `rule` to be one of ('fractal', 'parallel'). Received: rule='recursive'
+    """
     if rule not in RULES:
         raise ValueError(f"Expected `rule` to be one of {RULES}. Received: rule={rule!r}")
     return rule
+
+
+def check_bool(name, value):
+    """Returns `value` as a `bool` if it is one (Python or NumPy); raises `TypeError` otherwise.
+
+    Truthiness is not enough: `pool="no"` would otherwise mean `True`.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"Expected `{name}` to be a bool (True or False). "
+            f"Received: {name}={value!r} (type {type(value).__name__})"
+        )
+    return bool(value)
+
+
+def check_graph(graph, name="graph"):
+    """Returns `graph` if it is a graph as `fractalviz.graph` builds them; raises otherwise.
+
+    A fractal graph is a `networkx.DiGraph` (or a subgraph view of one, such as
+    `fractalviz.active_subgraph` returns) with an `"input"` and an `"output"` node and a `kind`
+    on every node. Checking this up front turns a deep `KeyError` or `AttributeError` inside
+    networkx into an error that names the argument.
+
+    Args:
+        graph: the object to check.
+        name: the argument's name, for the error message.
+
+    Returns:
+        `graph`, unchanged.
+
+    Raises:
+        TypeError: if `graph` is not a `networkx.DiGraph`.
+        ValueError: if it lacks the `"input"` or `"output"` node or a node's `kind`.
+
+    Example:
+
+    >>> check_graph(block_graph(2)) is not None
+    True
+    >>> check_graph(3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: Expected `graph` to be a fractal graph (a networkx.DiGraph ...). Received: graph=3 (type int)
+    """
+    expected = ("a fractal graph (a networkx.DiGraph from fractalviz.network_graph or "
+                "fractalviz.block_graph)")
+    if not isinstance(graph, nx.DiGraph):
+        raise TypeError(
+            f"Expected `{name}` to be {expected}. "
+            f"Received: {name}={graph!r:.80} (type {type(graph).__name__})"
+        )
+    missing = [end for end in ("input", "output") if end not in graph]
+    if missing:
+        raise ValueError(
+            f"Expected `{name}` to be {expected}, with an 'input' and an 'output' node. "
+            f"Received: a {type(graph).__name__} with {graph.number_of_nodes()} nodes and no "
+            f"{' or '.join(repr(end) for end in missing)} node"
+        )
+    for node, kind in graph.nodes(data="kind"):
+        if kind not in KINDS:
+            raise ValueError(
+                f"Expected `{name}` to be {expected}: every node has a `kind` in {KINDS}. "
+                f"Received: node {node!r} with kind={kind!r}"
+            )
+    return graph
 
 
 def _add_fractal_block(graph, source, block, columns):
@@ -105,7 +188,7 @@ def network_graph(columns, blocks=1, rule="fractal", pool=True):
         blocks: integer in `[1, 64]`, the number of blocks `B`.
         rule: `"fractal"` (the paper's expansion rule) or `"parallel"` (the wrong rule, for
             contrast).
-        pool: whether a 2x2 pool follows each block, as in the paper's CIFAR networks.
+        pool: bool, whether a 2x2 pool follows each block, as in the paper's CIFAR networks.
 
     Returns:
         A `networkx.DiGraph` from `"input"` to `"output"`; `graph.graph` records
@@ -120,8 +203,9 @@ def network_graph(columns, blocks=1, rule="fractal", pool=True):
     columns = check_int("columns", columns, 1, MAX_COLUMNS)
     blocks = check_int("blocks", blocks, 1, MAX_BLOCKS)
     check_rule(rule)
+    pool = check_bool("pool", pool)
     add_block = _add_fractal_block if rule == "fractal" else _add_parallel_block
-    graph = nx.DiGraph(columns=columns, blocks=blocks, rule=rule, pool=bool(pool))
+    graph = nx.DiGraph(columns=columns, blocks=blocks, rule=rule, pool=pool)
     graph.add_node("input", kind="input")
     source = "input"
     for block in range(blocks):
@@ -155,11 +239,42 @@ def block_graph(columns, rule="fractal"):
 
 
 def nodes_of_kind(graph, kind):
-    """Returns the nodes of `graph` whose `kind` attribute is `kind`, in insertion order."""
+    """Returns the nodes of `graph` whose `kind` attribute is `kind`, in insertion order.
+
+    Args:
+        graph: a fractal graph from `network_graph` or `block_graph`.
+        kind: one of `"input"`, `"conv"`, `"join"`, `"pool"`, `"output"`.
+
+    Returns:
+        A list of node names; for convs and joins, block by block and row by row.
+
+    Example:
+
+    >>> nodes_of_kind(block_graph(3), "join")
+    ['b0/join2', 'b0/join4']
+    """
+    check_graph(graph)
+    if kind not in KINDS:
+        raise ValueError(f"Expected `kind` to be one of {KINDS}. Received: kind={kind!r}")
     return [node for node, node_kind in graph.nodes(data="kind") if node_kind == kind]
 
 
 def column_nodes(graph, column):
-    """Returns the convs of column `column` in every block of `graph`, input to output."""
-    return [node for node in nodes_of_kind(graph, "conv")
-            if graph.nodes[node]["column"] == column]
+    """Returns the convs of column `column` in every block of `graph`, input to output.
+
+    Args:
+        graph: a fractal graph from `network_graph` or `block_graph`.
+        column: integer in `[0, C - 1]` (`[0, 2**(C-1) - 1]` for the parallel rule), the column.
+
+    Returns:
+        A list of conv node names: `2**column` per block for the paper's rule.
+
+    Example:
+
+    >>> column_nodes(network_graph(2, blocks=2), 1)
+    ['b0/c1/conv0', 'b0/c1/conv1', 'b1/c1/conv0', 'b1/c1/conv1']
+    """
+    convs = nodes_of_kind(graph, "conv")
+    width = 1 + max((graph.nodes[node]["column"] for node in convs), default=-1)
+    column = check_int("column", column, 0, max(width - 1, 0))
+    return [node for node in convs if graph.nodes[node]["column"] == column]

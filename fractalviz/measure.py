@@ -10,19 +10,46 @@ from collections import Counter
 
 import networkx as nx
 
-from fractalviz.graph import MAX_BLOCKS, check_int, check_rule, nodes_of_kind
+from fractalviz.graph import MAX_BLOCKS, check_graph, check_int, check_rule, nodes_of_kind
 
 MAX_RECURRENCE_COLUMNS = 20
 DEFAULT_MAX_PATHS = 100_000
 
 
 def count_convs(graph):
-    """Returns the number of convs in `graph`."""
+    """Returns the number of convs in `graph`.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+
+    Returns:
+        An integer: `2**C - 1` per block for the paper's rule.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> count_convs(block_graph(4))
+    15
+    """
     return len(nodes_of_kind(graph, "conv"))
 
 
 def count_joins(graph):
-    """Returns the number of joins in `graph`."""
+    """Returns the number of joins in `graph`.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+
+    Returns:
+        An integer: `2**(C-2)` per block for the paper's rule with `C >= 2` (neighbouring joins
+        merged), none for `C = 1`.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> count_joins(block_graph(4))
+    4
+    """
     return len(nodes_of_kind(graph, "join"))
 
 
@@ -36,12 +63,19 @@ def path_length_histogram(graph):
     Computed by dynamic programming in topological order, so it is exact even where the
     paths are far too many to list.
 
+    Args:
+        graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
+
+    Returns:
+        A dict from path length (convs on the path) to the number of paths of that length.
+
     Example:
 
     >>> from fractalviz.graph import block_graph
     >>> dict(sorted(path_length_histogram(block_graph(3)).items()))
     {1: 1, 2: 1, 3: 2, 4: 1}
     """
+    check_graph(graph)
     lengths = {}
     for node in nx.topological_sort(graph):
         predecessors = list(graph.predecessors(node))
@@ -55,22 +89,79 @@ def path_length_histogram(graph):
 
 
 def count_paths(graph):
-    """Returns the number of distinct input-to-output paths, by dynamic programming."""
+    """Returns the number of distinct input-to-output paths, by dynamic programming.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
+
+    Returns:
+        An integer (exact, however large): `P(C)**B` for `B` blocks of `C` columns, with
+        `P(C)` as `path_count_recurrence` gives it.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph, network_graph
+    >>> count_paths(block_graph(4)), count_paths(network_graph(3, blocks=2))
+    (26, 25)
+    """
     return sum(path_length_histogram(graph).values())
 
 
 def longest_path_length(graph):
-    """Returns the number of convs on the longest input-to-output path."""
+    """Returns the number of convs on the longest input-to-output path.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
+
+    Returns:
+        An integer: `2**(C-1)` per block for the paper's rule, 1 per block for the parallel one.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> longest_path_length(block_graph(4)), longest_path_length(block_graph(4, rule="parallel"))
+    (8, 1)
+    """
     return max(path_length_histogram(graph))
 
 
 def shortest_path_length(graph):
-    """Returns the number of convs on the shortest input-to-output path."""
+    """Returns the number of convs on the shortest input-to-output path.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
+
+    Returns:
+        An integer: 1 per block for either rule (the shallow column).
+
+    Example:
+
+    >>> from fractalviz.graph import network_graph
+    >>> shortest_path_length(network_graph(4, blocks=3))
+    3
+    """
     return min(path_length_histogram(graph))
 
 
 def longest_path(graph):
-    """Returns the nodes of one input-to-output path with the most convs (the deepest path)."""
+    """Returns the nodes of one input-to-output path with the most convs (the deepest path).
+
+    Among equally deep paths the first found in topological order is returned, so the result is
+    the same on every run.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
+
+    Returns:
+        A list of nodes from `"input"` to `"output"`.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> longest_path(block_graph(2))
+    ['input', 'b0/c1/conv0', 'b0/c1/conv1', 'b0/join2', 'output']
+    """
+    check_graph(graph)
     weight = {node: int(_is_conv(graph, node)) for node in graph}
     best = {}
     for node in nx.topological_sort(graph):
@@ -100,12 +191,16 @@ def receptive_field(graph, kernel_size=3, pool_size=2):
         kernel_size: odd integer in `[1, 15]`, the side of every conv's kernel.
         pool_size: integer in `[1, 8]`, the side and stride of every pool.
 
+    Returns:
+        An integer, the side in input pixels of the square the deepest path's output sees.
+
     Example:
 
     >>> from fractalviz.graph import block_graph
     >>> [receptive_field(block_graph(c)) for c in range(1, 6)]
     [3, 5, 9, 17, 33]
     """
+    check_graph(graph)
     kernel_size = check_int("kernel_size", kernel_size, 1, 15)
     pool_size = check_int("pool_size", pool_size, 1, 8)
     if kernel_size % 2 == 0:
@@ -159,10 +254,20 @@ def enumerate_paths(graph, max_paths=DEFAULT_MAX_PATHS):
         max_paths: integer in `[1, 10_000_000]`. The paths are counted first (cheaply); if
             there are more than `max_paths` the function refuses rather than run for hours.
 
+    Returns:
+        A list of tuples of nodes, each from `"input"` to `"output"`.
+
     Raises:
         ValueError: if the graph has more than `max_paths` paths. `count_paths(graph)` or
             `path_count_recurrence(C, B)` give the number without listing them.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> sorted(len(path) for path in enumerate_paths(block_graph(2)))
+    [4, 5]
     """
+    check_graph(graph)
     max_paths = check_int("max_paths", max_paths, 1, 10_000_000)
     total = count_paths(graph)
     if total > max_paths:

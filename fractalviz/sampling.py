@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from fractalviz.graph import nodes_of_kind
+from fractalviz.graph import check_graph, nodes_of_kind
 
 MODES = ("local", "global", "mixed")
 _MASK32 = 0xFFFFFFFF
@@ -71,15 +71,86 @@ class Mulberry32:
         return int(self._next() * int(high))
 
 
-def check_rate(name, value, closed_high):
-    """Returns `value` as a float in `[0, 1)` (or `[0, 1]` if `closed_high`); raises otherwise."""
-    interval = "[0, 1]" if closed_high else "[0, 1)"
+def check_rate(name, value, closed_high, high=1.0):
+    """Returns `value` as a float in `[0, high)` (or `[0, high]` if `closed_high`); raises otherwise.
+
+    Args:
+        name: the argument's name, for the error message.
+        value: the value to check.
+        closed_high: whether `high` itself is allowed.
+        high: float, the upper end of the range (default 1).
+
+    Returns:
+        `value` as a `float`.
+
+    Example:
+
+    >>> check_rate("drop_rate", 0.15, closed_high=False)
+    0.15
+    >>> check_rate("drop_rate", 0.95, closed_high=True, high=0.9)
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected `drop_rate` to be a float in [0, 0.9]. Received: drop_rate=0.95
+    """
+    interval = f"[0, {high:g}]" if closed_high else f"[0, {high:g})"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise TypeError(f"Expected `{name}` to be a float in {interval}. Received: {name}={value!r}")
     value = float(value)
-    if not (0.0 <= value <= 1.0) or (value == 1.0 and not closed_high):
+    if not (0.0 <= value <= high) or (value == high and not closed_high):
         raise ValueError(f"Expected `{name}` to be a float in {interval}. Received: {name}={value}")
     return value
+
+
+def check_mode(mode):
+    """Returns `mode` if it is a drop-path mode (`MODES`); raises `ValueError` otherwise.
+
+    Args:
+        mode: `"local"`, `"global"` or `"mixed"`.
+
+    Returns:
+        `mode`, unchanged.
+
+    Example:
+
+    >>> check_mode("local")
+    'local'
+    >>> check_mode("dropout")
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected `mode` to be one of ('local', 'global', 'mixed'). Received: mode='dropout'
+    """
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}")
+    return mode
+
+
+def check_rng(rng):
+    """Returns a generator for `rng`: a `numpy.random.Generator` or a `Mulberry32`.
+
+    Args:
+        rng: `None` (a fresh, unseeded NumPy generator), an integer seed `>= 0` (a seeded NumPy
+            generator), a `numpy.random.Generator` or a `Mulberry32` (both used as they are).
+
+    Returns:
+        An object with the `random` and `integers` draws `sample_drop_path` makes.
+
+    Example:
+
+    >>> isinstance(check_rng(0), np.random.Generator), isinstance(check_rng(Mulberry32(0)), Mulberry32)
+    (True, True)
+    """
+    if isinstance(rng, (Mulberry32, np.random.Generator)):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise TypeError(
+            "Expected `rng` to be None, an integer seed >= 0, a numpy.random.Generator or a "
+            f"fractalviz.Mulberry32. Received: rng={rng!r} (type {type(rng).__name__})"
+        )
+    if rng < 0:
+        raise ValueError(f"Expected `rng` to be an integer seed >= 0. Received: rng={rng}")
+    return np.random.default_rng(int(rng))
 
 
 @dataclass(frozen=True)
@@ -97,6 +168,14 @@ class DropPathSample:
     kept_edges: frozenset
 
 
+def _check_sample(sample):
+    if not isinstance(sample, DropPathSample):
+        raise TypeError(
+            "Expected `sample` to be a fractalviz.DropPathSample (from sample_drop_path). "
+            f"Received: sample={sample!r:.80} (type {type(sample).__name__})"
+        )
+
+
 def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=None):
     """Draws the sub-network one training step would use.
 
@@ -105,8 +184,9 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
         mode: `"local"`, `"global"` or `"mixed"`.
         drop_rate: float in `[0, 1)`, each join input's drop probability in local mode.
         global_ratio: float in `[0, 1]`, the probability that a mixed draw is global.
-        rng: a `numpy.random.Generator`, a seed for one, or a `Mulberry32` (to reproduce the
-            explorer's JavaScript draws).
+        rng: `None`, an integer seed `>= 0` for a `numpy.random.Generator`, a
+            `numpy.random.Generator`, or a `Mulberry32` (to reproduce the explorer's JavaScript
+            draws).
 
     Returns:
         A `DropPathSample`.
@@ -118,12 +198,11 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
     >>> sample.mode, sample.column in (0, 1, 2)
     ('global', True)
     """
-    if mode not in MODES:
-        raise ValueError(f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}")
+    check_graph(graph)
+    check_mode(mode)
     drop_rate = check_rate("drop_rate", drop_rate, closed_high=False)
     global_ratio = check_rate("global_ratio", global_ratio, closed_high=True)
-    if not isinstance(rng, Mulberry32):
-        rng = np.random.default_rng(rng)
+    rng = check_rng(rng)
     if mode == "mixed":
         mode = "global" if rng.random() < global_ratio else "local"
     joins = nodes_of_kind(graph, "join")
@@ -144,7 +223,21 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
 
 
 def count_graph_columns(graph):
-    """Returns the number of columns of the graph's blocks (`2**(C-1)` for the parallel rule)."""
+    """Returns the number of columns of the graph's blocks (`2**(C-1)` for the parallel rule).
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+
+    Returns:
+        An integer, one more than the highest conv column.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> count_graph_columns(block_graph(3)), count_graph_columns(block_graph(3, rule="parallel"))
+    (3, 4)
+    """
+    check_graph(graph)
     return 1 + max(graph.nodes[node]["column"] for node in nodes_of_kind(graph, "conv"))
 
 
@@ -153,7 +246,25 @@ def active_subgraph(graph, sample):
 
     An edge into a join is present only if the sample kept it; a node is active if some
     input-to-output path runs through it along present edges.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+        sample: a `DropPathSample` drawn on `graph` (by `sample_drop_path`, or built by hand).
+
+    Returns:
+        A read-only `networkx.DiGraph` view of the active nodes and the present edges between
+        them (empty if the sample cuts every input-to-output path).
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> graph = block_graph(3)
+    >>> active = active_subgraph(graph, sample_drop_path(graph, "global", rng=Mulberry32(0)))
+    >>> sorted(node for node in active if graph.nodes[node]["kind"] == "conv")
+    ['b0/c0/conv0']
     """
+    check_graph(graph)
+    _check_sample(sample)
     joins = set(nodes_of_kind(graph, "join"))
     present = graph.edge_subgraph(
         (u, v) for u, v in graph.edges if v not in joins or (u, v) in sample.kept_edges
@@ -171,7 +282,25 @@ def surviving_columns(graph, sample):
     Column `k`'s path is the straight chain of its convs; it survives when every edge from
     column `k` into a join is kept. A global draw keeps exactly its column; a local draw keeps
     any number of them, possibly none (the sub-network then zig-zags between columns).
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+        sample: a `DropPathSample` drawn on `graph`.
+
+    Returns:
+        A tuple of column indices, increasing.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> graph = block_graph(3)
+    >>> surviving_columns(graph, sample_drop_path(graph, "global", rng=Mulberry32(6)))
+    (1,)
+    >>> surviving_columns(graph, sample_drop_path(graph, "local", drop_rate=0.0, rng=0))
+    (0, 1, 2)
     """
+    check_graph(graph)
+    _check_sample(sample)
     lost = {c for u, v, c in graph.edges(data="column")
             if c is not None and (u, v) not in sample.kept_edges}
     return tuple(k for k in range(count_graph_columns(graph)) if k not in lost)
@@ -201,8 +330,8 @@ def column_survival_rate(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5):
     >>> [round(r, 4) for r in column_survival_rate(block_graph(2), "local", drop_rate=0.5)]
     [0.625, 0.625]
     """
-    if mode not in MODES:
-        raise ValueError(f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}")
+    check_graph(graph)
+    check_mode(mode)
     p = check_rate("drop_rate", drop_rate, closed_high=False)
     g = check_rate("global_ratio", global_ratio, closed_high=True)
     width = count_graph_columns(graph)
@@ -222,6 +351,10 @@ def column_survival_rate(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5):
 def summarize_sample(graph, sample):
     """Measures one draw: what a training step with this sub-network computes.
 
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+        sample: a `DropPathSample` drawn on `graph`.
+
     Returns:
         A dict with `active_paths` (input-to-output paths in the active sub-network),
         `longest_active_path` (convs on its deepest path), `active_convs`, `dropped_edges`
@@ -231,12 +364,17 @@ def summarize_sample(graph, sample):
 
     >>> from fractalviz.graph import block_graph
     >>> graph = block_graph(3)
-    >>> summary = summarize_sample(graph, sample_drop_path(graph, "global", rng=Mulberry32(1)))
-    >>> summary["active_paths"], summary["surviving_columns"] == (summary["longest_active_path"] - 1,)
-    (1, True)
+    >>> sample = sample_drop_path(graph, "global", rng=Mulberry32(4))
+    >>> summary = summarize_sample(graph, sample)
+    >>> sample.column, summary["surviving_columns"], summary["active_paths"]
+    (2, (2,), 1)
+    >>> summary["longest_active_path"] == summary["active_convs"] == 2**sample.column
+    True
     """
     from fractalviz.measure import path_length_histogram  # measure imports nothing from here
 
+    check_graph(graph)
+    _check_sample(sample)
     active = active_subgraph(graph, sample)
     histogram = path_length_histogram(active)
     joins = set(nodes_of_kind(graph, "join"))

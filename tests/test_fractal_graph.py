@@ -3,6 +3,8 @@
 import math
 
 import matplotlib
+import matplotlib.pyplot as plt
+import networkx as nx
 import pytest
 
 import fractalviz as fv
@@ -90,11 +92,30 @@ def test_parallel_rule_has_only_length_one_paths_and_a_fixed_receptive_field(col
     assert fv.path_count_recurrence(columns, rule="parallel") == 2 ** (columns - 1)
 
 
-def test_parallel_rule_differs_from_the_paper_from_two_columns_on():
-    for columns in range(3, 6):
-        fractal, parallel = fv.block_graph(columns), fv.block_graph(columns, rule="parallel")
-        assert fv.count_paths(fractal) != fv.count_paths(parallel)
-        assert fv.longest_path_length(fractal) > fv.longest_path_length(parallel)
+@pytest.mark.parametrize("columns", range(2, 7))
+def test_parallel_rule_differs_from_the_paper_in_depth_and_receptive_field_from_two_columns_on(
+        columns):
+    fractal, parallel = fv.block_graph(columns), fv.block_graph(columns, rule="parallel")
+    assert fv.longest_path_length(fractal) == 2 ** (columns - 1)
+    assert fv.longest_path_length(parallel) == 1
+    assert fv.receptive_field(fractal) == 2**columns + 1
+    assert fv.receptive_field(parallel) == 3
+
+
+@pytest.mark.parametrize("columns", range(1, 7))
+def test_parallel_rule_differs_from_the_paper_in_path_count_from_three_columns_on(columns):
+    # C = 1 and C = 2 have as many paths either way (1 and 2); from C = 3 on, 2**(C-1) < P(C).
+    fractal = fv.count_paths(fv.block_graph(columns))
+    parallel = fv.count_paths(fv.block_graph(columns, rule="parallel"))
+    assert fractal == PAPER_PATH_COUNTS[columns - 1]
+    assert parallel == 2 ** (columns - 1)
+    assert (fractal == parallel) == (columns < 3)
+
+
+def test_parallel_and_paper_rules_agree_at_one_column():
+    fractal, parallel = fv.block_graph(1), fv.block_graph(1, rule="parallel")
+    assert sorted(fractal.nodes) == sorted(parallel.nodes)
+    assert fv.receptive_field(fractal) == fv.receptive_field(parallel) == 3
 
 
 @pytest.mark.parametrize("bad", [0, -1, 13])
@@ -113,6 +134,51 @@ def test_non_integer_columns_are_refused(bad):
 def test_bad_block_counts_are_refused(bad):
     with pytest.raises((ValueError, TypeError), match="`blocks`"):
         fv.network_graph(2, blocks=bad)
+
+
+@pytest.mark.parametrize("bad", ["no", 1, None, "True"])
+def test_pool_must_be_a_bool_not_merely_truthy(bad):
+    with pytest.raises(TypeError, match=rf"`pool` to be a bool.*pool={bad!r}"):
+        fv.network_graph(2, blocks=2, pool=bad)
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_pool_accepts_bools(pool):
+    graph = fv.network_graph(2, blocks=2, pool=pool)
+    assert graph.graph["pool"] is pool
+    assert len(fv.nodes_of_kind(graph, "pool")) == (2 if pool else 0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: fv.count_paths(g), lambda g: fv.receptive_field(g), lambda g: fv.draw_fractal(g),
+    lambda g: fv.sample_drop_path(g), lambda g: fv.layout(g), lambda g: fv.longest_path(g),
+    lambda g: fv.count_convs(g), lambda g: fv.enumerate_paths(g), lambda g: fv.nodes_of_kind(g, "conv"),
+    lambda g: fv.column_survival_rate(g), lambda g: fv.animate_drop_path(g),
+], ids=["count_paths", "receptive_field", "draw_fractal", "sample_drop_path", "layout",
+        "longest_path", "count_convs", "enumerate_paths", "nodes_of_kind", "column_survival_rate",
+        "animate_drop_path"])
+@pytest.mark.parametrize("bad", [3, None, "graph", [("input", "output")]])
+def test_public_functions_refuse_a_non_graph_naming_the_argument(call, bad):
+    with pytest.raises(TypeError, match=r"Expected `graph` to be a fractal graph.*Received: graph="):
+        call(bad)
+
+
+def test_a_digraph_without_input_and_output_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match=r"`graph`.*'input' and an 'output' node.*no 'input' or 'output'"):
+        fv.count_paths(nx.DiGraph([("a", "b")]))
+    with pytest.raises(ValueError, match=r"every node has a `kind`.*node 'input' with kind=None"):
+        fv.count_paths(nx.DiGraph([("input", "output")]))
+
+
+def test_nodes_of_kind_refuses_an_unknown_kind_listing_the_kinds():
+    with pytest.raises(ValueError, match=r"`kind`.*'conv'.*Received: kind='convs'"):
+        fv.nodes_of_kind(fv.block_graph(2), "convs")
+
+
+@pytest.mark.parametrize("bad, error", [(3, ValueError), (-1, ValueError), (1.0, TypeError), (True, TypeError)])
+def test_column_nodes_refuses_a_column_the_graph_does_not_have(bad, error):
+    with pytest.raises(error, match=r"`column`.*between 0 and 2"):
+        fv.column_nodes(fv.block_graph(3), bad)
 
 
 def test_unknown_rule_is_refused_listing_the_rules():
@@ -152,5 +218,31 @@ def test_draw_fractal_draws_on_the_given_axes_and_returns_it():
 
 
 def test_draw_fractal_refuses_a_column_the_graph_does_not_have():
-    with pytest.raises(ValueError, match="highlight_column"):
+    with pytest.raises(ValueError, match=r"`highlight_column`.*between 0 and 2.*highlight_column=3"):
         fv.draw_fractal(fv.block_graph(3), highlight_column=3)
+
+
+@pytest.mark.parametrize("bad", [1.5, "1", True, 1.0])
+def test_draw_fractal_refuses_a_non_integer_column(bad):
+    with pytest.raises(TypeError, match=rf"`highlight_column`.*between 0 and 2.*highlight_column={bad!r}"):
+        fv.draw_fractal(fv.block_graph(3), highlight_column=bad)
+
+
+def test_draw_fractal_highlights_the_chosen_column_in_every_block():
+    graph = fv.network_graph(3, blocks=2)
+    ax = fv.draw_fractal(graph, highlight_column=1)
+    reds = [p for p in ax.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("#d62728")]
+    plt.close(ax.figure)
+    assert len(reds) == 2 * 2  # two convs of column 1 per block
+
+
+@pytest.mark.parametrize("argument", ["active", "highlight_path"])
+def test_draw_fractal_refuses_nodes_not_in_the_graph_naming_them(argument):
+    nodes = ["input", "b0/c0/conv0", "b7/c9/conv0", "output"]
+    with pytest.raises(ValueError, match=rf"`{argument}`.*1 node\(s\) not in the graph: 'b7/c9/conv0'"):
+        fv.draw_fractal(fv.block_graph(2), **{argument: nodes})
+
+
+def test_draw_fractal_refuses_a_string_as_a_node_collection():
+    with pytest.raises(TypeError, match="`active`"):
+        fv.draw_fractal(fv.block_graph(2), active="input")

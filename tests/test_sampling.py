@@ -1,6 +1,7 @@
 """Drop-path sampling: the paper's rules hold on every draw, and the frequencies match the theory."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -116,3 +117,65 @@ def test_column_survival_rate_refuses_an_unknown_mode_and_bad_rates():
         column_survival_rate(fv.block_graph(3), "dropout")
     with pytest.raises(ValueError, match=r"drop_rate.*\[0, 1\).*1.0"):
         column_survival_rate(fv.block_graph(3), "local", drop_rate=1.0)
+
+
+@pytest.mark.parametrize("rng", [None, 0, 7, np.int64(7), np.random.default_rng(7), Mulberry32(7)],
+                         ids=["None", "0", "7", "np.int64", "Generator", "Mulberry32"])
+def test_sample_drop_path_accepts_every_documented_rng(rng):
+    graph = fv.block_graph(3)
+    sample = fv.sample_drop_path(graph, "local", rng=rng)
+    assert sample.mode == "local" and sample.kept_edges
+
+
+def test_an_integer_rng_is_a_seed_for_numpy():
+    graph = fv.block_graph(4)
+    assert (fv.sample_drop_path(graph, "local", rng=np.int64(11))
+            == fv.sample_drop_path(graph, "local", rng=np.random.default_rng(11)))
+
+
+@pytest.mark.parametrize("bad", ["abc", 1.5, True, [1, 2], object()])
+def test_sample_drop_path_refuses_an_rng_it_cannot_use_naming_the_argument(bad):
+    with pytest.raises(TypeError, match=r"`rng` to be None, an integer seed >= 0, a numpy.random.Generator "
+                                        r"or a fractalviz.Mulberry32\. Received: rng="):
+        fv.sample_drop_path(fv.block_graph(3), rng=bad)
+
+
+def test_sample_drop_path_refuses_a_negative_seed():
+    with pytest.raises(ValueError, match=r"`rng`.*>= 0.*rng=-1"):
+        fv.sample_drop_path(fv.block_graph(3), rng=-1)
+
+
+def test_sample_drop_path_refuses_a_non_graph():
+    with pytest.raises(TypeError, match=r"`graph`.*Received: graph=None"):
+        fv.sample_drop_path(None)
+
+
+@pytest.mark.parametrize("call", [
+    lambda mode: fv.sample_drop_path(fv.block_graph(3), mode),
+    lambda mode: column_survival_rate(fv.block_graph(3), mode),
+    lambda mode: fv.animate_drop_path(fv.block_graph(3), mode),
+    lambda mode: fv.sample_grid(fv.block_graph(3), mode),
+    lambda mode: fv.Explorer(mode=mode),
+    lambda mode: fv.explorer_samples(mode=mode),
+], ids=["sample_drop_path", "column_survival_rate", "animate_drop_path", "sample_grid", "Explorer",
+        "explorer_samples"])
+@pytest.mark.parametrize("bad", ["dropout", None, "Local", ["local"]])
+def test_every_entry_point_refuses_an_unknown_mode_with_the_same_message(call, bad):
+    message = (r"^Expected `mode` to be one of \('local', 'global', 'mixed'\)\. "
+               rf"Received: mode={re.escape(repr(bad))}$")
+    with pytest.raises(ValueError, match=message):
+        call(bad)
+
+
+def test_summaries_take_a_sample_not_anything_else():
+    with pytest.raises(TypeError, match=r"`sample`.*DropPathSample"):
+        summarize_sample(fv.block_graph(3), {"mode": "local"})
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_global_draw_keeps_one_column_whose_depth_is_2_to_the_column(seed):
+    graph = fv.block_graph(4)
+    sample = fv.sample_drop_path(graph, "global", rng=Mulberry32(seed))
+    summary = summarize_sample(graph, sample)
+    assert summary["longest_active_path"] == summary["active_convs"] == 2**sample.column
+    assert summary["surviving_columns"] == (sample.column,)

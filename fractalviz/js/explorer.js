@@ -6,7 +6,10 @@
  * `sampleDropPath` here draw exactly what `fractalviz.sampling.Mulberry32` and
  * `sample_drop_path` draw (tests/test_explorer.py checks this under node).
  *
- * In a page: FractalExplorer.mount(element) reads the element's data-config JSON.
+ * In a page: FractalExplorer.mount(element) reads the element's data-config JSON, written by
+ * fractalviz.Explorer.config: the initial settings and the controls' ranges (max_columns,
+ * max_blocks, max_drop_rate, drop_rate_step, many_draws), so the sliders offer exactly what the
+ * Python side accepts.
  * Under node: require("./explorer.js") gives the same functions, without the drawing.
  */
 (function (root) {
@@ -15,6 +18,9 @@
   var MODES = ["local", "global", "mixed"];
   var COLORS = { conv: "#4c72b0", join: "#2ca02c", pool: "#8c8c8c", highlight: "#d62728", edge: "#555555" };
   var DIMMED = 0.15;
+  // The controls' ranges when data-config omits them: fractalviz.explorer's MAX_EXPLORER_COLUMNS,
+  // MAX_EXPLORER_BLOCKS, MAX_EXPLORER_DROP_RATE, DROP_RATE_STEP and MANY_DRAWS (tests compare).
+  var DEFAULTS = { maxColumns: 6, maxBlocks: 3, maxDropRate: 0.9, dropRateStep: 0.05, manyDraws: 100 };
 
   // -- random numbers: mulberry32, the arithmetic of fractalviz.sampling.Mulberry32 -----------
   function mulberry32(seed) {
@@ -261,7 +267,10 @@
     var cfg = JSON.parse(container.getAttribute("data-config") || "{}");
     var state = { columns: cfg.columns || 4, blocks: cfg.blocks || 1, dropRate: cfg.drop_rate == null ? 0.15 : cfg.drop_rate,
                   mode: cfg.mode || "mixed", globalRatio: cfg.global_ratio == null ? 0.5 : cfg.global_ratio,
-                  seed: cfg.seed || 0, maxColumns: cfg.max_columns || 6, maxBlocks: cfg.max_blocks || 3 };
+                  seed: cfg.seed || 0, maxColumns: cfg.max_columns || DEFAULTS.maxColumns,
+                  maxBlocks: cfg.max_blocks || DEFAULTS.maxBlocks,
+                  maxDropRate: cfg.max_drop_rate == null ? DEFAULTS.maxDropRate : cfg.max_drop_rate,
+                  dropRateStep: cfg.drop_rate_step || DEFAULTS.dropRateStep, manyDraws: cfg.many_draws || DEFAULTS.manyDraws };
     if (!document.getElementById("fractal-explorer-css")) el("style", { id: "fractal-explorer-css" }, document.head).textContent = CSS;
     container.innerHTML = "";
     var controls = el("div", { "class": "fe-controls" }, container);
@@ -273,14 +282,14 @@
     var out = {};
     var columnsIn = control("columns C", "input", { type: "range", min: 1, max: state.maxColumns, step: 1, value: state.columns, "data-control": "columns" });
     var blocksIn = control("blocks B", "input", { type: "range", min: 1, max: state.maxBlocks, step: 1, value: state.blocks, "data-control": "blocks" });
-    var rateIn = control("drop rate", "input", { type: "range", min: 0, max: 0.9, step: 0.05, value: state.dropRate, "data-control": "drop-rate" });
+    var rateIn = control("drop rate", "input", { type: "range", min: 0, max: state.maxDropRate, step: state.dropRateStep, value: state.dropRate, "data-control": "drop-rate" });
     var modeIn = control("mode", "select", { "data-control": "mode" });
     MODES.forEach(function (m) { var o = el("option", { value: m }, modeIn); o.textContent = m; });
     modeIn.value = state.mode;
     var seedIn = control("seed", "input", { type: "number", min: 0, max: 4294967295, step: 1, value: state.seed, "data-control": "seed", style: "width:6em" });
     var buttons = el("div", { style: "grid-column:1/3;display:flex;gap:6px" }, controls);
     var resample = el("button", { type: "button", "data-control": "resample" }, buttons); resample.textContent = "Resample";
-    var many = el("button", { type: "button", "data-control": "resample-100" }, buttons); many.textContent = "Draw 100";
+    var many = el("button", { type: "button", "data-control": "resample-100" }, buttons); many.textContent = "Draw " + state.manyDraws;
     out.values = el("div", { style: "grid-column:1/3;color:#555", "data-stat": "settings" }, controls);
     var drawing = el("div", { "class": "fe-drawing" }, container);
     var svg = el("svg", { role: "img", "aria-label": "Sampled drop-path sub-network", xmlns: SVGNS }, drawing, true);
@@ -330,12 +339,12 @@
       state.seed = isFinite(s) && s >= 0 ? Math.min(s, 4294967295) : 0; seedIn.value = state.seed; restart();
     });
     resample.addEventListener("click", function () { draw(1); });
-    many.addEventListener("click", function () { draw(100); });
+    many.addEventListener("click", function () { draw(state.manyDraws); });
     restart();
     return container;
   }
 
-  var api = { MODES: MODES, mulberry32: mulberry32, buildGraph: buildGraph, layout: layout, sampleDropPath: sampleDropPath,
+  var api = { MODES: MODES, DEFAULTS: DEFAULTS, mulberry32: mulberry32, buildGraph: buildGraph, layout: layout, sampleDropPath: sampleDropPath,
               activeNodes: activeNodes, summarize: summarize, columnSurvivalRate: columnSurvivalRate, mount: mount };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.FractalExplorer = root.FractalExplorer || api;

@@ -5,6 +5,9 @@ _build/strict/_build/html); skipped when it is unset, missing, or Chromium is no
 The pages are served from 127.0.0.1; any request to another host is recorded and aborted, so
 the test fails on anything the book would fetch from the internet. Screenshots of the pages
 with an explorer or an animation land in test-artifacts/screenshots/.
+
+The pages are the chapters' committed outputs: after a change to what fractalviz renders (an
+`alt` text, a caption), re-execute the chapters (`make notebooks`) before this test can see it.
 """
 
 import functools
@@ -15,6 +18,8 @@ import threading
 import urllib.parse
 
 import pytest
+
+from fractalviz.explorer import DROP_RATE_STEP, MANY_DRAWS, MAX_EXPLORER_DROP_RATE
 
 CHROMIUM = os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,6 +125,28 @@ def test_animations_play(page, base_url, name):
     assert page.problems == []
 
 
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_animation_frames_have_alt_text_saying_what_they_show(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    for player in page.locator("div.animation").all():
+        alt = player.locator("img").first.get_attribute("alt")
+        assert alt and alt.startswith("Animation, ") and " drop-path " in alt, alt
+        player.locator('button[title="Next frame"]').click()
+        assert player.locator("img").first.get_attribute("alt") == alt  # frames keep it
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("name", sorted(set(ANIMATION_PAGES + EXPLORER_PAGES)))
+def test_captioned_outputs_show_their_caption_under_them(page, base_url, name):
+    # Only outputs given `caption=` are figures; each has exactly one visible, non-empty caption.
+    page.goto(base_url + name, wait_until="load")
+    for figure in page.locator("figure.fractalviz-figure").all():
+        assert figure.locator("div.animation, .fractal-explorer").count() == 1
+        caption = figure.locator(":scope > figcaption")
+        assert caption.count() == 1 and caption.inner_text().strip() and caption.is_visible()
+    assert page.problems == []
+
+
 def _count(explorer, selector):
     return explorer.locator(selector).count()
 
@@ -134,6 +161,11 @@ def test_explorers_respond_to_their_controls(page, base_url, name):
     for index, explorer in enumerate(page.locator(".fractal-explorer").all()):
         explorer.scroll_into_view_if_needed()
         convs = lambda: _count(explorer, 'rect[data-kind="conv"]')
+        # The controls offer exactly the ranges fractalviz.Explorer accepts.
+        rate = explorer.locator('[data-control="drop-rate"]')
+        assert (float(rate.get_attribute("max")), float(rate.get_attribute("step"))) == (
+            MAX_EXPLORER_DROP_RATE, DROP_RATE_STEP)
+        assert explorer.locator('[data-control="resample-100"]').inner_text() == f"Draw {MANY_DRAWS}"
         explorer.locator('[data-control="blocks"]').fill("1")
         # Depth: C columns draw 2**C - 1 convs.
         for columns in (2, 5, 3):
@@ -152,9 +184,9 @@ def test_explorers_respond_to_their_controls(page, base_url, name):
         explorer.locator('[data-control="drop-rate"]').fill("0")
         assert _stat(explorer, "dropped") == "0"
         assert _count(explorer, ".fe-node.fe-dropped") == 0
-        explorer.locator('[data-control="drop-rate"]').fill("0.9")
+        explorer.locator('[data-control="drop-rate"]').fill(str(MAX_EXPLORER_DROP_RATE))
         explorer.locator('[data-control="resample-100"]').click()
-        assert _stat(explorer, "draws") == "101"
+        assert _stat(explorer, "draws") == str(1 + MANY_DRAWS)
         assert int(_stat(explorer, "dropped")) >= 1 or _count(explorer, ".fe-dropped") > 0
         # Global mode: one column only, one active path.
         explorer.locator('[data-control="mode"]').select_option("global")
