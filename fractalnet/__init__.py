@@ -28,7 +28,15 @@ def _import_keras_quietly():
 
 _import_keras_quietly()
 
-from fractalnet.layers import ConvBlock, FractalBlock, Join, column_keep, expand_fractal, fractal_joins  # noqa: E402
+from fractalnet.layers import (  # noqa: E402
+    MAX_COLUMNS,
+    ConvBlock,
+    FractalBlock,
+    Join,
+    column_keep,
+    expand_fractal,
+    fractal_joins,
+)
 from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep  # noqa: E402
 from fractalnet.model import (  # noqa: E402
     FractalNet,
@@ -40,6 +48,7 @@ from fractalnet.model import (  # noqa: E402
 )
 
 __all__ = [
+    "MAX_COLUMNS",
     "ConvBlock",
     "DropPath",
     "FractalBlock",

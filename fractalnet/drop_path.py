@@ -6,10 +6,25 @@
 Defined in chapter 4 (book/04_drop_path.ipynb).
 """
 
+import numbers
+
 import keras
 from keras import ops
 
-from fractalnet.layers import _check_int, _check_rate, column_keep, fractal_joins
+from fractalnet.layers import _check_columns, _check_int, _check_rate, column_keep, fractal_joins
+
+
+def _check_batch_size(batch_size):
+    """Returns `batch_size`: `None`, an int >= 1, or a tensor (a batch size known only at run time).
+
+    A Python or NumPy number is checked; a tensor (as `ops.shape(x)[0]` gives inside a compiled
+    step) is passed through unchecked.
+    """
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, (numbers.Number, str, bytes)):
+        return _check_int("batch_size", batch_size, 1)
+    return batch_size
 
 
 def sample_local_keep(arity, rate, seed, batch_size=None):
@@ -22,8 +37,8 @@ def sample_local_keep(arity, rate, seed, batch_size=None):
         arity: int >= 1, the number of join inputs n.
         rate: float in [0, 1), the drop probability p.
         seed: a `keras.random.SeedGenerator` (drawn from at each call) or an int.
-        batch_size: `None` for one mask for the whole mini-batch, or the batch size for one
-            independent mask per sample.
+        batch_size: `None` for one mask for the whole mini-batch, or the batch size (an int
+            >= 1, or a scalar tensor, which is not checked) for one independent mask per sample.
 
     Returns:
         A float32 0/1 tensor of shape `(arity,)`, or `(batch_size, arity)`.
@@ -39,6 +54,7 @@ def sample_local_keep(arity, rate, seed, batch_size=None):
     """
     arity = _check_int("arity", arity, 1)
     rate = _check_rate("rate", rate)
+    batch_size = _check_batch_size(batch_size)
     shape = (arity,) if batch_size is None else (batch_size, arity)
     keep = keras.random.uniform(shape, seed=seed) >= rate
     chosen = keras.random.randint(shape[:-1], 0, arity, seed=seed)
@@ -51,17 +67,27 @@ def sample_global_column(columns, seed, batch_size=None):
     """Draws the column kept by global drop-path, uniformly among `columns`.
 
     Args:
-        columns: int >= 1, the number of columns C of every block.
+        columns: int in [1, 12], the number of columns C of every block.
         seed: a `keras.random.SeedGenerator` (drawn from at each call) or an int.
-        batch_size: `None` for one column for the mini-batch, or the batch size for one per
-            sample.
+        batch_size: `None` for one column for the mini-batch, or the batch size (an int >= 1,
+            or a scalar tensor, which is not checked) for one per sample.
 
     Returns:
         An int32 tensor, a scalar or of shape `(batch_size,)`, with values in [0, columns).
 
+    Example:
+
+    >>> generator = keras.random.SeedGenerator(0)
+    >>> column = sample_global_column(3, generator)
+    >>> 0 <= int(column) < 3
+    True
+    >>> tuple(sample_global_column(3, generator, batch_size=5).shape)
+    (5,)
+
     Defined in chapter 4 (book/04_drop_path.ipynb).
     """
-    columns = _check_int("columns", columns, 1)
+    columns = _check_columns(columns)
+    batch_size = _check_batch_size(batch_size)
     shape = () if batch_size is None else (batch_size,)
     return keras.random.randint(shape, 0, columns, seed=seed, dtype="int32")
 
@@ -91,14 +117,18 @@ class DropPath(keras.layers.Layer):
 
     Call arguments:
         inputs: the batch entering the network; only its batch size is read.
-        columns: int >= 1, the number of columns C of every block.
-        blocks: int >= 1, the number of blocks that share the draw. Defaults to 1.
+        columns: int in [1, 12], the number of columns C of every block.
+        blocks: int >= 1, the number of blocks that share the draw: one call draws for all of
+            them (one global decision and one global column; local masks independent in each
+            block). Defaults to 1.
         training: bool; masks are random only when `True`.
 
     Returns:
         A list with one entry per block, each a list with one float 0/1 mask per join of
         `fractal_joins(columns)`: shape `(n,)`, or `(batch, n)` when `per_sample`. Pass a
-        block's entry to `FractalBlock(...)(x, join_keep=...)`.
+        block's entry to `FractalBlock(...)(x, join_keep=...)`. A network must draw once for all
+        its blocks (`blocks=B`); calling the layer once per block (for instance by sharing it as
+        the `drop_path=` of several `FractalBlock`s) draws a separate global column per block.
 
     Example:
 
@@ -124,16 +154,36 @@ class DropPath(keras.layers.Layer):
         self.built = True
 
     def sample(self, columns, blocks=1, batch_size=None):
-        """Draws once, and returns the draw: a dict with
+        """Draws once for `blocks` blocks, in any mode, and returns the whole draw.
 
-        - `"is_global"`: bool tensor, a scalar (or `(batch_size,)` when `per_sample`);
-        - `"column"`: int32 tensor of the same shape, the global column (ignored where local);
-        - `"keep"`: the masks, as returned by `call`.
+        `call` returns only the masks; `sample` also says what was drawn, which tests and
+        figures need.
 
-        `batch_size` is required when `per_sample`.
+        Args:
+            columns: int in [1, 12], the number of columns C of every block.
+            blocks: int >= 1, the number of blocks sharing the draw. Defaults to 1.
+            batch_size: the batch size (an int >= 1, or a scalar tensor, unchecked); required
+                when `per_sample`, ignored otherwise. Defaults to `None`.
+
+        Returns:
+            A dict with
+            - `"is_global"`: bool tensor, a scalar (or `(batch_size,)` when `per_sample`);
+            - `"column"`: int32 tensor of the same shape, the global column (ignored where local);
+            - `"keep"`: the masks, as returned by `call`.
+
+        Example:
+
+        >>> draw = DropPath(global_ratio=1.0, seed=0).sample(columns=3, blocks=2)
+        >>> bool(draw["is_global"])
+        True
+        >>> k = int(draw["column"])
+        >>> masks = [[keras.ops.convert_to_numpy(m).tolist() for m in block] for block in draw["keep"]]
+        >>> masks[0] == masks[1] == [keras.ops.convert_to_numpy(m).tolist() for m in column_keep(3, k)]
+        True
         """
-        columns = _check_int("columns", columns, 1)
+        columns = _check_columns(columns)
         blocks = _check_int("blocks", blocks, 1)
+        batch_size = _check_batch_size(batch_size)
         if self.per_sample and batch_size is None:
             raise ValueError("Expected `batch_size` when `per_sample=True`. Received: batch_size=None")
         size = batch_size if self.per_sample else None

@@ -9,19 +9,31 @@ Defined in chapter 3 (book/03_layers.ipynb).
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
+MAX_COLUMNS = 12  # a block has 2**C - 1 convs: 4095 at C = 12, as many as fractalviz draws
 
-def _check_int(name, value, minimum):
-    """Returns `value` as an `int` if it is an integer (not a bool) >= `minimum`; raises otherwise."""
+
+def _check_int(name, value, minimum, maximum=None):
+    """Returns `value` as an `int` if it is an integer (not a bool) in [minimum, maximum]; raises otherwise.
+
+    `maximum=None` means no upper limit.
+    """
+    expected = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"Expected `{name}` to be an integer >= {minimum}. "
+            f"Expected `{name}` to be {expected}. "
             f"Received: {name}={value!r} (of type {type(value).__name__})"
         )
-    if value < minimum:
-        raise ValueError(f"Expected `{name}` to be an integer >= {minimum}. Received: {name}={value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"Expected `{name}` to be {expected}. Received: {name}={value!r}")
     return int(value)
+
+
+def _check_columns(columns, name="columns"):
+    """Returns `columns` as an `int` in [1, MAX_COLUMNS]; raises otherwise."""
+    return _check_int(name, columns, 1, MAX_COLUMNS)
 
 
 def _check_rate(name, value, closed_high=False):
@@ -142,13 +154,19 @@ class Join(keras.layers.Layer):
     `sum_i keep_i * x_i / sum_i keep_i`: the mean of the surviving inputs, with no dropout-style
     rescaling. This is how drop-path removes join inputs. At least one input must be kept.
 
+    A `keep` given as concrete values (a Python list or tuple of numbers, or a NumPy array) is
+    checked: every entry must be 0 or 1, with at least one 1 per decision, or `ValueError` is
+    raised. A `keep` tensor is trusted as it is, unchecked: inside a compiled training step its
+    values are not known in Python. `fractalnet.DropPath` guarantees at least one survivor.
+
     Args:
         **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Call arguments:
         inputs: a list of n >= 1 tensors of one shape.
-        keep: optional 0/1 tensor of shape `(n,)` (one decision for the whole batch) or
-            `(batch, n)` (one decision per sample). Defaults to keeping every input.
+        keep: optional 0/1 mask of shape `(n,)` (one decision for the whole batch) or
+            `(batch, n)` (one decision per sample): a tensor, or concrete values (checked).
+            Defaults to keeping every input.
 
     Example:
 
@@ -158,15 +176,25 @@ class Join(keras.layers.Layer):
     [[0.5, 0.5]]
     >>> keras.ops.convert_to_numpy(join([a, b], keep=[0.0, 1.0])).tolist()
     [[1.0, 1.0]]
+    >>> join([a, b], keep=[0, 0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...Expected `keep` to keep at least one input (a 1) in every decision...
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
+
+    def __call__(self, inputs, keep=None, **kwargs):
+        # Checked here, before Keras turns a NumPy `keep` into a tensor.
+        if keep is not None and _is_concrete(keep):
+            _check_keep(keep)
+        return super().__call__(inputs, keep=keep, **kwargs)
 
     def call(self, inputs, keep=None):
         if not isinstance(inputs, (list, tuple)) or len(inputs) == 0:
             raise ValueError(f"Expected `inputs` to be a non-empty list of tensors. Received: inputs={inputs!r}")
         # A running sum, not a stack-then-reduce: stacking copies every input into one larger
-        # tensor, which cost FractalNet about 15% of its training step on a CPU.
+        # tensor (benchmarks/bench_train_step.py times a training step).
         if keep is None:
             return sum(inputs[1:], inputs[0]) * (1.0 / len(inputs))
         keep = ops.cast(keep, inputs[0].dtype)
@@ -185,11 +213,31 @@ class Join(keras.layers.Layer):
         return tuple(input_shape[0])
 
 
+def _is_concrete(values):
+    """True for a NumPy array, a number, or a (nested) list or tuple of them: values Python can check."""
+    if isinstance(values, (np.ndarray, numbers.Number, np.generic)):
+        return True
+    return isinstance(values, (list, tuple)) and all(_is_concrete(v) for v in values)
+
+
+def _check_keep(keep):
+    """Raises `ValueError` unless every entry of the concrete mask `keep` is 0 or 1 with a 1 per row."""
+    values = np.asarray(keep, dtype="float64")
+    if values.ndim not in (1, 2) or not np.isin(values, (0.0, 1.0)).all():
+        raise ValueError(
+            f"Expected `keep` to be a mask of 0s and 1s, of shape (n,) or (batch, n). Received: keep={keep!r}"
+        )
+    if not (values.sum(axis=-1) >= 1).all():
+        raise ValueError(
+            f"Expected `keep` to keep at least one input (a 1) in every decision. Received: keep={keep!r}"
+        )
+
+
 def expand_fractal(columns, conv, join, inputs):
     """Applies the expansion rule `f_{C+1}(z) = join(f_C(f_C(z)), conv(z))`, joins collapsed.
 
     Args:
-        columns: int >= 1, the number of columns C.
+        columns: int in [1, MAX_COLUMNS] (12), the number of columns C.
         conv: callable `conv(column, z)`, applies the next conv of `column` (0-based) to `z`.
             Each column's convs are requested in order, input to output.
         join: callable `join(members, values)`: the join of the columns `members` (a tuple,
@@ -200,9 +248,17 @@ def expand_fractal(columns, conv, join, inputs):
         The list of the C column outputs, column 0 (one conv) first, column C-1 (2**(C-1) convs)
         last; the caller joins them.
 
+    Example: with convs that append their column to a string and joins that write their
+    members, the outputs spell out the block's wiring.
+
+    >>> conv = lambda column, z: f"{z}>{column}"
+    >>> join = lambda members, values: "join" + "".join(map(str, members))
+    >>> expand_fractal(3, conv, join, "x")
+    ['x>0', 'join12>1', 'join12>2>2']
+
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    columns = _check_int("columns", columns, 1)
+    columns = _check_columns(columns)
 
     def f(c, z):  # a sub-fractal with c columns: block columns columns-c .. columns-1
         first = columns - c
@@ -223,6 +279,12 @@ def fractal_joins(columns):
     Each join is a tuple of the (0-based, ascending) columns it averages; the last join averages
     all of them.
 
+    Args:
+        columns: int in [1, MAX_COLUMNS] (12), the number of columns C of the block.
+
+    Returns:
+        A tuple of tuples of ints, one per join: empty for C = 1, 2**(C-2) joins for C >= 2.
+
     Example:
 
     >>> fractal_joins(3)
@@ -230,6 +292,7 @@ def fractal_joins(columns):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
+    columns = _check_columns(columns)
     joins = []
     expand_fractal(columns, lambda column, z: None, lambda members, values: joins.append(members), None)
     if columns > 1:
@@ -244,16 +307,37 @@ def column_keep(columns, column):
     part in keeps every input (its output then feeds only joins where it is dropped).
 
     Args:
-        columns: int >= 1, the number of columns of the block.
-        column: the column to keep: an int or an int tensor, a scalar (one column for the
-            batch) or of shape `(batch,)` (one per sample).
+        columns: int in [1, MAX_COLUMNS] (12), the number of columns of the block.
+        column: the column to keep, a scalar (one column for the batch) or of shape `(batch,)`
+            (one per sample). Python ints, lists of ints and NumPy integer arrays are checked
+            (integers, not bools, in [0, columns)); a tensor is used as it is, unchecked (as
+            drawn inside a training step, its values are not known in Python).
 
     Returns:
         A list with one float 0/1 tensor per join of `fractal_joins(columns)`, of shape `(n,)`,
         or `(batch, n)` for a per-sample `column`.
 
+    Example:
+
+    >>> [keras.ops.convert_to_numpy(m).tolist() for m in column_keep(3, 1)]
+    [[1.0, 0.0], [0.0, 1.0, 0.0]]
+    >>> column_keep(3, 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected `column` to be an integer in [0, 2]. Received: column=5
+
     Defined in chapter 3 (book/03_layers.ipynb).
     """
+    columns = _check_columns(columns)
+    if _is_concrete(column):
+        values = np.asarray(column)
+        if isinstance(column, (bool, np.bool_)) or values.dtype.kind not in "iu" or values.ndim > 1:
+            raise TypeError(
+                f"Expected `column` to be an integer (or one per sample) in [0, {columns - 1}]. "
+                f"Received: column={column!r}"
+            )
+        if values.size and not ((values >= 0) & (values < columns)).all():
+            raise ValueError(f"Expected `column` to be an integer in [0, {columns - 1}]. Received: column={column!r}")
     column = ops.convert_to_tensor(column, dtype="int32")
     keeps = []
     for members in fractal_joins(columns):
@@ -274,14 +358,19 @@ class FractalBlock(keras.layers.Layer):
     2**C - 1 convs; its longest path has 2**(C-1) of them.
 
     Args:
-        columns: int >= 1, the number of columns C.
+        columns: int in [1, MAX_COLUMNS] (12), the number of columns C.
         filters: int >= 1, the channels of every conv in the block.
         kernel_size, activation, normalization, norm_momentum, dropout_rate,
             kernel_initializer, use_bias: passed to every `ConvBlock`.
-        drop_path: optional layer that samples the join `keep` masks at each training step,
-            called as `drop_path(inputs, columns=C, training=True)` and returning a list (one
-            entry per block) of lists of masks; chapter 4's `fractalnet.DropPath`. Only used when
-            training and no `join_keep` is given. Defaults to `None` (no drop-path).
+        drop_path: optional `keras.layers.Layer` that samples the join `keep` masks at each
+            training step, called as `drop_path(inputs, columns=C, training=True)` and returning
+            a list (one entry per block) of lists of masks; chapter 4's `fractalnet.DropPath`.
+            Only used when training and no `join_keep` is given. For a block used **on its
+            own**: each block calls its `drop_path` and draws for itself, so one `DropPath`
+            shared by several blocks draws a different global column in each of them (a
+            random path, not a column). A network of blocks samples once, with
+            `DropPath(...)(x, columns=C, blocks=B)`, and passes each block its masks through
+            `join_keep`, as `fractalnet.FractalNet` does. Defaults to `None` (no drop-path).
         **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -305,7 +394,7 @@ class FractalBlock(keras.layers.Layer):
                  norm_momentum=0.9, dropout_rate=0.0, kernel_initializer="glorot_uniform",
                  use_bias=None, drop_path=None, **kwargs):
         super().__init__(**kwargs)
-        self.columns = _check_int("columns", columns, 1)
+        self.columns = _check_columns(columns)
         self.filters = _check_int("filters", filters, 1)
         self.joins = fractal_joins(self.columns)
         self.conv_blocks = [
@@ -318,12 +407,29 @@ class FractalBlock(keras.layers.Layer):
         self.join = Join(name="join")
         if isinstance(drop_path, dict):
             drop_path = keras.saving.deserialize_keras_object(drop_path)
-        if drop_path is not None and not callable(drop_path):
-            raise TypeError(f"Expected `drop_path` to be a layer or None. Received: drop_path={drop_path!r}")
+        if drop_path is not None and not isinstance(drop_path, keras.layers.Layer):
+            # A plain callable (a lambda) would run, but could not be saved and loaded safely.
+            raise TypeError(
+                "Expected `drop_path` to be a keras.layers.Layer (such as fractalnet.DropPath) or None. "
+                f"Received: drop_path={drop_path!r} (of type {type(drop_path).__name__})"
+            )
         self.drop_path = drop_path
 
     def column_layers(self, column):
-        """Returns the `ConvBlock`s of `column` (0-based), input to output."""
+        """Returns the `ConvBlock`s of one column, input to output.
+
+        Args:
+            column: int in [0, columns), the column (0 is the shallowest).
+
+        Returns:
+            A list of the column's 2**column `ConvBlock`s, in the order data reaches them.
+
+        Example:
+
+        >>> block = FractalBlock(columns=3, filters=2)
+        >>> [layer.name for layer in block.column_layers(1)]
+        ['column1_conv0', 'column1_conv1']
+        """
         column = _check_int("column", column, 0)
         if column >= self.columns:
             raise ValueError(
@@ -336,8 +442,16 @@ class FractalBlock(keras.layers.Layer):
         for k in range(self.columns):
             shape = input_shape
             for layer in self.column_layers(k):
-                layer.build(shape)
+                if not layer.built:  # `call_column` may have built a column already
+                    layer.build(shape)
                 shape = layer.compute_output_shape(shape)
+
+    def __call__(self, inputs, *args, join_keep=None, **kwargs):
+        # Concrete masks (lists, NumPy arrays) are checked before Keras turns them into tensors.
+        for keep in join_keep or ():
+            if _is_concrete(keep):
+                _check_keep(keep)
+        return super().__call__(inputs, *args, join_keep=join_keep, **kwargs)
 
     def call(self, inputs, training=None, join_keep=None):
         if join_keep is None and training and self.drop_path is not None:
@@ -362,7 +476,27 @@ class FractalBlock(keras.layers.Layer):
         return join(tuple(range(self.columns)), outputs) if self.columns > 1 else outputs[0]
 
     def call_column(self, inputs, column, training=None):
-        """Runs `column` alone: its convs as a plain chain, sharing the block's weights."""
+        """Runs one column alone: its convs as a plain chain, sharing the block's weights.
+
+        The result equals the block's output with `join_keep=column_keep(C, column)`.
+
+        Args:
+            inputs: a 4D tensor `(batch, height, width, channels)`.
+            column: int in [0, columns), the column to run.
+            training: bool; training mode of the convs.
+
+        Returns:
+            The column's output, a tensor `(batch, height, width, filters)`.
+
+        Example:
+
+        >>> block = FractalBlock(columns=2, filters=4)
+        >>> x = keras.ops.ones((1, 8, 8, 3))
+        >>> tuple(block.call_column(x, 1).shape)
+        (1, 8, 8, 4)
+        >>> bool(keras.ops.all(block.call_column(x, 1) == block(x, join_keep=column_keep(2, 1))))
+        True
+        """
         x = inputs
         for layer in self.column_layers(column):
             x = layer(x, training=training)

@@ -13,7 +13,9 @@ import numpy as np
 from keras import ops
 
 from fractalnet.drop_path import DropPath, sample_local_keep
-from fractalnet.layers import FractalBlock, _check_int, _check_rate, column_keep, expand_fractal, fractal_joins
+from fractalnet.layers import (
+    MAX_COLUMNS, FractalBlock, _check_columns, _check_int, _check_rate, column_keep, expand_fractal, fractal_joins,
+)
 
 
 def block_column(column, columns):
@@ -25,7 +27,7 @@ def block_column(column, columns):
 
     Args:
         column: int >= 0 or an int tensor (a scalar, or one column per sample).
-        columns: int >= 1, the number of columns of the block.
+        columns: int in [1, 12], the number of columns of the block.
 
     Example:
 
@@ -34,7 +36,7 @@ def block_column(column, columns):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    columns = _check_int("columns", columns, 1)
+    columns = _check_columns(columns)
     if isinstance(column, numbers.Integral) and not isinstance(column, bool):
         return min(_check_int("column", column, 0), columns - 1)
     return ops.minimum(ops.convert_to_tensor(column, dtype="int32"), columns - 1)
@@ -48,7 +50,7 @@ def subset_keep(columns, subset):
     `subset` (such a join only feeds columns that are dropped later).
 
     Args:
-        columns: int >= 1, the number of columns C of the block.
+        columns: int in [1, 12], the number of columns C of the block.
         subset: a non-empty iterable of distinct ints in [0, C).
 
     Returns:
@@ -61,7 +63,7 @@ def subset_keep(columns, subset):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    columns = _check_int("columns", columns, 1)
+    columns = _check_columns(columns)
     subset = _check_subset(subset, columns)
     keeps = []
     for members in fractal_joins(columns):
@@ -102,7 +104,7 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
 
     Args:
         drop_path: a `fractalnet.DropPath`; its rates, `per_sample` and `SeedGenerator` are used.
-        block_columns: sequence of ints >= 1, the column count of each block.
+        block_columns: sequence of ints in [1, 12], the column count of each block.
         batch_size: the batch size; required when `drop_path.per_sample`.
 
     Returns:
@@ -117,7 +119,7 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    block_columns = [_check_int("block_columns", c, 1) for c in block_columns]
+    block_columns = [_check_columns(c, f"block_columns[{i}]") for i, c in enumerate(block_columns)]
     if len(set(block_columns)) == 1:  # every block alike: chapter 4's draw, unchanged
         return drop_path.sample(block_columns[0], blocks=len(block_columns), batch_size=batch_size)["keep"]
     draw = drop_path.sample(max(block_columns), blocks=1, batch_size=batch_size)
@@ -134,8 +136,8 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
     return keep
 
 
-def _check_sizes(name, values, length=None):
-    """Returns `values` as a tuple of ints >= 1 (of `length` items, if given); raises otherwise."""
+def _check_sizes(name, values, length=None, maximum=None):
+    """Returns `values` as a tuple of ints in [1, maximum] (of `length` items, if given); raises otherwise."""
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise TypeError(f"Expected `{name}` to be a list of ints >= 1. Received: {name}={values!r}")
     if length is None and len(values) == 0:
@@ -145,7 +147,7 @@ def _check_sizes(name, values, length=None):
             f"Expected `{name}` to have one entry per stage ({length}, as `columns`). "
             f"Received: {name}={values!r} ({len(values)} entries)"
         )
-    return tuple(_check_int(f"{name}[{i}]", v, 1) for i, v in enumerate(values))
+    return tuple(_check_int(f"{name}[{i}]", v, 1, maximum) for i, v in enumerate(values))
 
 
 def _check_input_shape(input_shape, stages):
@@ -188,7 +190,8 @@ class FractalNet(keras.Model):
     Args:
         num_classes: int >= 1, the number of classes (logits). Ignored when `include_top=False`
             (may then be `None`).
-        columns: list of ints >= 1, the columns C of each stage's block. Defaults to (3, 3, 3).
+        columns: list of ints in [1, 12], the columns C of each stage's block. Defaults to
+            (3, 3, 3).
         filters: list of ints >= 1, the channels of each stage, as long as `columns`.
             Defaults to (32, 64, 128).
         input_shape: `(height, width, channels)`; height and width may be `None`. Each known
@@ -245,7 +248,7 @@ class FractalNet(keras.Model):
             raise TypeError(f"Expected `include_top` to be a bool. Received: include_top={include_top!r}")
         if include_top or num_classes is not None:
             num_classes = _check_int("num_classes", num_classes, 1)
-        columns = _check_sizes("columns", columns)
+        columns = _check_sizes("columns", columns, maximum=MAX_COLUMNS)
         filters = _check_sizes("filters", filters, len(columns))
         image_shape = _check_input_shape(input_shape, len(columns))
         drop_path_rate = _check_rate("drop_path_rate", drop_path_rate)

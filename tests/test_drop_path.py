@@ -1,5 +1,6 @@
 """Tests of chapter 4's drop-path: invariants, frequencies, determinism, serialization."""
 
+import itertools
 import math
 
 import keras
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 import fractalnet
 from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep
-from fractalnet.layers import FractalBlock, column_keep, fractal_joins
+from fractalnet.layers import FractalBlock, fractal_joins
 
 FALSE_FAILURE = 1e-6  # each statistical test fails wrongly with at most this probability
 
@@ -34,6 +35,12 @@ def survive_theory(n, p):
 @pytest.mark.parametrize("name", ["DropPath", "sample_local_keep", "sample_global_column"])
 def test_drop_path_docstrings_name_chapter_4(name):
     assert "Defined in chapter 4 (book/04_drop_path.ipynb)." in getattr(fractalnet, name).__doc__
+
+
+@pytest.mark.parametrize("function", [sample_local_keep, sample_global_column, DropPath.sample])
+def test_drop_path_functions_document_args_returns_and_an_example(function):
+    doc = function.__doc__
+    assert "Args:" in doc and "Returns:" in doc and "Example:" in doc and ">>> " in doc
 
 
 # --- invariants under property testing -----------------------------------------------------
@@ -121,6 +128,39 @@ def test_global_draw_runs_exactly_the_chosen_column(columns):
             to_numpy(block(x, join_keep=draw["keep"][0])), to_numpy(block.call_column(x, k)), rtol=1e-6, atol=1e-6
         )
     assert len(seen) > 1
+
+
+def local_mask_probabilities(n, p):
+    """P(mask) of every 0/1 mask of an n-way join under local drop-path at rate p (with the rescue)."""
+    probabilities = {}
+    for mask in itertools.product((0, 1), repeat=n):
+        kept = sum(mask)
+        if kept:
+            probabilities[mask] = p ** (n - kept) * (1 - p) ** kept + (p ** n / n if kept == 1 else 0.0)
+    return probabilities
+
+
+def test_local_masks_are_drawn_independently_in_each_block():
+    # Two blocks drawing independently agree at every join with probability
+    # prod_joins sum_m P(m)**2 (0.05 here); a sampler that copied block 0's masks would agree always.
+    draws, columns, rate = 4000, 3, 0.5
+    draw = DropPath(local_rate=rate, global_ratio=0.0, per_sample=True, seed=21).sample(columns, blocks=3, batch_size=draws)
+    keep = [[to_numpy(m) for m in block] for block in draw["keep"]]
+    theory = np.prod([sum(q ** 2 for q in local_mask_probabilities(len(j), rate).values()) for j in fractal_joins(columns)])
+    bound = hoeffding(draws, checks=2)
+    for other in (1, 2):
+        agree = np.all([(keep[0][j] == keep[other][j]).all(axis=1) for j in range(len(keep[0]))], axis=0)
+        assert abs(agree.mean() - theory) < bound, (other, agree.mean(), theory)
+    assert theory + bound < 0.5
+
+
+def test_per_batch_local_masks_differ_between_blocks():
+    drop_path = DropPath(local_rate=0.5, global_ratio=0.0, seed=22)
+    same = 0
+    for _ in range(60):
+        first, second = drop_path.sample(3, blocks=2)["keep"]
+        same += all(np.array_equal(to_numpy(a), to_numpy(b)) for a, b in zip(first, second))
+    assert same < 30  # independent blocks agree about 5% of the time; copies would agree always
 
 
 def test_global_draw_shares_the_column_across_blocks_of_a_network():
@@ -223,17 +263,44 @@ def test_randomness_is_not_frozen_when_compiled():
     assert len(finals) > 1  # the global column changes from call to call
 
 
+class StepLosses(keras.callbacks.Callback):
+    """Records the running-mean loss that `fit` reports after each step."""
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.losses.append(float(logs["loss"]))
+
+
 @pytest.mark.parametrize("per_sample", [False, True])
-def test_training_step_with_fit_runs_with_drop_path(per_sample):
+def test_fit_draws_new_masks_at_every_step_and_trains_the_weights(per_sample):
     keras.utils.set_random_seed(8)
     inputs = keras.Input((6, 6, 2))
-    x = FractalBlock(columns=3, filters=3, drop_path=DropPath(per_sample=per_sample, seed=1))(inputs)
+    x = FractalBlock(columns=3, filters=3, drop_path=DropPath(global_ratio=1.0, per_sample=per_sample, seed=1))(inputs)
     outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(x))
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer="sgd", loss="mse")
-    data = np.random.default_rng(0).normal(size=(10, 6, 6, 2)).astype("float32")  # last batch short
-    history = model.fit(data, np.zeros((10, 1)), batch_size=4, epochs=1, verbose=0)
+    rng = np.random.default_rng(0)
+    batch = rng.normal(size=(4, 6, 6, 2)).astype("float32")
+    before = [to_numpy(w) for w in model.trainable_weights]
+
+    # Learning rate 0 and one batch repeated: the weights stay put, so the loss can only change
+    # from step to step if drop-path drew other masks (here: another column) inside `fit`.
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    steps = StepLosses()
+    model.fit(np.concatenate([batch] * 8), np.ones((32, 1)), batch_size=4, shuffle=False, epochs=1,
+              verbose=0, callbacks=[steps])
+    assert len(steps.losses) == 8
+    assert len({round(loss, 6) for loss in steps.losses}) > 1, "the same masks at every step"
+    for old, new in zip(before, model.trainable_weights):
+        np.testing.assert_array_equal(old, to_numpy(new))
+
+    # A real learning rate: `fit` moves the weights (with a short last batch).
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    history = model.fit(rng.normal(size=(10, 6, 6, 2)).astype("float32"), np.ones((10, 1)), batch_size=4,
+                        epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+    assert any(not np.allclose(old, to_numpy(new)) for old, new in zip(before, model.trainable_weights))
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -257,10 +324,31 @@ def test_global_ratio_of_one_and_rate_of_zero_are_allowed():
     assert (drop_path.local_rate, drop_path.global_ratio) == (0.0, 1.0)
 
 
-@pytest.mark.parametrize("columns,error", [(0, ValueError), (2.0, TypeError), (True, TypeError)])
+@pytest.mark.parametrize("columns,error", [(0, ValueError), (13, ValueError), (2.0, TypeError), (True, TypeError)])
 def test_drop_path_rejects_bad_columns(columns, error):
-    with pytest.raises(error, match="`columns` to be an integer >= 1"):
+    with pytest.raises(error, match=r"`columns` to be an integer in \[1, 12\]"):
         DropPath().sample(columns)
+    with pytest.raises(error, match=r"`columns` to be an integer in \[1, 12\]"):
+        sample_global_column(columns, keras.random.SeedGenerator(0))
+
+
+@pytest.mark.parametrize("batch_size,error", [(-1, ValueError), (0, ValueError), (2.5, TypeError), (True, TypeError),
+                                              ("4", TypeError)])
+def test_sampling_rejects_a_bad_batch_size(batch_size, error):
+    generator = keras.random.SeedGenerator(0)
+    match = r"`batch_size` to be an integer >= 1. Received: batch_size="
+    with pytest.raises(error, match=match):
+        sample_local_keep(3, 0.1, generator, batch_size=batch_size)
+    with pytest.raises(error, match=match):
+        sample_global_column(3, generator, batch_size=batch_size)
+    with pytest.raises(error, match=match):
+        DropPath(per_sample=True).sample(3, batch_size=batch_size)
+
+
+def test_sampling_accepts_numpy_and_tensor_batch_sizes():
+    generator = keras.random.SeedGenerator(0)
+    assert tuple(sample_local_keep(3, 0.1, generator, batch_size=np.int64(5)).shape) == (5, 3)
+    assert tuple(sample_global_column(3, generator, batch_size=keras.ops.shape(keras.ops.ones((6, 2)))[0]).shape) == (6,)
 
 
 def test_drop_path_rejects_non_bool_per_sample_and_bad_seed():

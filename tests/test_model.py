@@ -107,6 +107,11 @@ def test_block_dropout_rates_reach_every_conv_of_their_stage():
 # --- columns ---------------------------------------------------------------------------------
 
 
+def test_sample_network_keep_refuses_more_than_max_columns():
+    with pytest.raises(ValueError, match=r"`block_columns\[1\]` to be an integer in \[1, 12\]. Received: block_columns\[1\]=13"):
+        sample_network_keep(DropPath(), [3, 13])
+
+
 def test_block_column_clips_onto_blocks_with_fewer_columns():
     assert [block_column(k, 2) for k in range(4)] == [0, 1, 1, 1]
     assert to_numpy(block_column(np.array([0, 3, 1]), 2)).tolist() == [0, 1, 1]
@@ -207,6 +212,44 @@ def test_global_draws_keep_one_network_column_in_blocks_of_different_sizes():
         assert candidates, "a global draw must be one network column in every block"
         seen.update(candidates)
     assert seen == {0, 1, 2}
+
+
+@pytest.mark.parametrize("columns", [(3, 3), (2, 3), (3, 2, 3)])
+def test_global_drop_path_computes_one_column_through_all_blocks_at_every_training_call(columns):
+    # Every draw global, one per mini-batch: each training call must compute exactly one network
+    # column, the same index in every block (clipped in narrower ones), i.e. what column_model(k)
+    # computes, also in training mode (the same convs see the same inputs, so the same batch statistics).
+    model = tiny(columns=columns, filters=(4,) * len(columns), drop_path_rate=0.0, global_ratio=1.0, seed=4,
+                 input_shape=(8, 8, 3))
+    x = images()
+    column_models = [model.column_model(k) for k in range(model.num_columns)]
+    seen = []
+    for _ in range(12):
+        y = to_numpy(model(x, training=True))
+        matches = [k for k, column in enumerate(column_models)
+                   if np.allclose(y, to_numpy(column(x, training=True)), rtol=1e-5, atol=1e-5)]
+        assert len(matches) == 1, f"a global training call computed {matches or 'no single column'}"
+        seen += matches
+    assert set(seen) == set(range(model.num_columns))
+
+
+def test_network_local_masks_are_drawn_independently_per_block():
+    # Blocks with the same C agree at every join with probability prod_joins sum_m P(m)**2 when they
+    # draw independently (about 0.05 at rate 0.5 for C = 3): copying one block's masks gives 1.
+    draws = 2000
+    model = tiny(columns=(2, 3, 3), filters=(4, 4, 4), drop_path_rate=0.5, global_ratio=0.0,
+                 per_sample_drop_path=True, seed=5)
+    for block_columns in ([3, 3], model.block_columns):
+        masks = sample_network_keep(model.drop_path, block_columns, batch_size=draws)
+        a, b = masks[-2], masks[-1]  # two blocks of 3 columns
+        agree = np.all([(to_numpy(m) == to_numpy(n)).all(axis=1) for m, n in zip(a, b)], axis=0)
+        assert agree.mean() < 0.15, agree.mean()
+    per_batch = tiny(columns=(3, 3), filters=(4, 4), drop_path_rate=0.5, global_ratio=0.0, seed=6)
+    same = sum(
+        all(np.array_equal(to_numpy(m), to_numpy(n)) for m, n in zip(*sample_network_keep(per_batch.drop_path, [3, 3])))
+        for _ in range(40)
+    )
+    assert same < 20
 
 
 def test_local_draws_in_blocks_of_different_sizes_always_keep_an_input():
@@ -340,7 +383,8 @@ def test_mixed_precision_trains_a_step_with_float32_logits(policy):
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(columns=(2, 3), filters=(4,)), ValueError, r"`filters` to have one entry per stage \(2.*Received: filters=\(4,\)"),
     (dict(columns=()), ValueError, "non-empty"),
-    (dict(columns=(0, 3)), ValueError, r"columns\[0\]` to be an integer >= 1. Received: columns\[0\]=0"),
+    (dict(columns=(0, 3)), ValueError, r"columns\[0\]` to be an integer in \[1, 12\]. Received: columns\[0\]=0"),
+    (dict(columns=(3, 13)), ValueError, r"columns\[1\]` to be an integer in \[1, 12\]. Received: columns\[1\]=13"),
     (dict(filters=(4, -6)), ValueError, r"filters\[1\]` to be an integer >= 1"),
     (dict(columns=(2.5, 3)), TypeError, r"columns\[0\]"),
     (dict(num_classes=0), ValueError, "num_classes` to be an integer >= 1"),
