@@ -3,10 +3,13 @@
 Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) use networkx
 only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add Matplotlib; the
 explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler for the static book, and
-ipywidgets for a live kernel. Nothing here imports TensorFlow.
+ipywidgets for a live kernel. The column explorers (`fractalviz.column_explorer`) run a trained
+model on every subset of its columns, importing Keras only then: importing fractalviz imports no
+TensorFlow.
 """
 
 from fractalviz.animate import animate_drop_path, embed_animation, sample_grid
+from fractalviz.column_explorer import ColumnExplorer, column_widget
 from fractalviz.draw import draw_fractal, layout
 from fractalviz.explorer import Explorer, explorer_samples, explorer_widget
 from fractalviz.graph import block_graph, column_nodes, network_graph, nodes_of_kind

@@ -141,7 +141,7 @@ def test_captioned_outputs_show_their_caption_under_them(page, base_url, name):
     # Only outputs given `caption=` are figures; each has exactly one visible, non-empty caption.
     page.goto(base_url + name, wait_until="load")
     for figure in page.locator("figure.fractalviz-figure").all():
-        assert figure.locator("div.animation, .fractal-explorer").count() == 1
+        assert figure.locator("div.animation, .fractal-explorer, .fractal-column-explorer").count() == 1
         caption = figure.locator(":scope > figcaption")
         assert caption.count() == 1 and caption.inner_text().strip() and caption.is_visible()
     assert page.problems == []
@@ -193,4 +193,85 @@ def test_explorers_respond_to_their_controls(page, base_url, name):
         assert _stat(explorer, "active-paths") == "1"
         SHOTS.mkdir(parents=True, exist_ok=True)
         explorer.screenshot(path=str(SHOTS / f"{name.replace('/', '_')}-explorer{index}.png"))
+    assert page.problems == []
+
+
+# -- column explorers (fractalviz.ColumnExplorer): only on pages that carry one -----------------
+
+COLUMN_EXPLORER_PAGES = _pages_with('class="fractal-column-explorer"')
+
+
+def _column_config(explorer):
+    import json
+
+    return json.loads(explorer.get_attribute("data-config"))
+
+
+def _checked_columns(explorer):
+    return [int(box.get_attribute("data-column"))
+            for box in explorer.locator("input[data-column]").all() if box.is_checked()]
+
+
+@pytest.mark.parametrize("name", COLUMN_EXPLORER_PAGES)
+def test_column_explorers_follow_the_ticked_columns(page, base_url, name):
+    from fractalviz.column_explorer import accuracy_text, percent_text, subset_mask
+
+    page.goto(base_url + name, wait_until="load")
+    explorers = page.locator(".fractal-column-explorer").all()
+    assert explorers
+    for index, explorer in enumerate(explorers):
+        explorer.scroll_into_view_if_needed()
+        config = _column_config(explorer)
+        boxes = explorer.locator("input[data-column]")
+        columns = config["num_columns"]
+        assert boxes.count() == columns and explorer.get_attribute("data-mounted") == "1"
+
+        def shows(subset):
+            # The page shows the precomputed entry of `subset`: accuracy, predictions, marks.
+            entry = config["results"][subset_mask(subset) - 1]
+            assert entry["columns"] == sorted(subset)
+            assert _checked_columns(explorer) == sorted(subset)
+            assert _stat(explorer, "accuracy") == accuracy_text(entry["correct"], config["size"])
+            assert _stat(explorer, "correct") == str(entry["correct"])
+            current = explorer.locator("tr.fce-current")
+            assert current.count() == (1 if len(subset) == 1 or len(subset) == columns else 0)
+            for i, sample in enumerate(explorer.locator("[data-sample]").all()):
+                predicted = entry["predictions"][i]
+                assert sample.locator('[data-stat="predicted"]').inner_text() == config["class_names"][predicted]
+                assert sample.locator('[data-stat="probability"]').inner_text() == percent_text(entry["probabilities"][i])
+                right = predicted == config["labels"][i]
+                assert ("fce-right" if right else "fce-wrong") in sample.get_attribute("class")
+
+        # On load: every column, the checkboxes enabled.
+        shows(list(range(columns)))
+        assert all(box.is_enabled() for box in boxes.all()) or columns == 1
+        # Untick columns one by one down to the deepest: the last one is then locked.
+        for k in range(columns - 1):
+            boxes.nth(k).uncheck()
+            shows(list(range(k + 1, columns)))
+        last = boxes.nth(columns - 1)
+        assert last.is_checked() and last.is_disabled()
+        last.click(force=True)  # a click on the locked box changes nothing
+        shows([columns - 1])
+        # Tick another column back: the lock is lifted.
+        if columns > 1:
+            boxes.nth(0).check()
+            shows([0, columns - 1])
+            assert last.is_enabled()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        explorer.screenshot(path=str(SHOTS / f"{name.replace('/', '_')}-column-explorer{index}.png"))
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("name", COLUMN_EXPLORER_PAGES)
+def test_column_explorer_thumbnails_load_and_captions_show(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    for explorer in page.locator(".fractal-column-explorer").all():
+        explorer.scroll_into_view_if_needed()
+        for image in explorer.locator("[data-sample] img").all():
+            assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+            assert image.get_attribute("alt").startswith("Sample image ")
+    for figure in page.locator("figure.fractalviz-figure:has(> .fractal-column-explorer)").all():
+        caption = figure.locator(":scope > figcaption")
+        assert caption.count() == 1 and caption.inner_text().strip() and caption.is_visible()
     assert page.problems == []
