@@ -43,7 +43,9 @@ from fractalnet.model import (  # noqa: E402
     block_column,
     create_fractal_net,
     evaluate_columns,
+    recalibrate_batch_norm,
     sample_network_keep,
+    standalone_column_model,
     subset_keep,
 )
 
@@ -60,8 +62,10 @@ __all__ = [
     "evaluate_columns",
     "expand_fractal",
     "fractal_joins",
+    "recalibrate_batch_norm",
     "sample_global_column",
     "sample_local_keep",
     "sample_network_keep",
+    "standalone_column_model",
     "subset_keep",
 ]

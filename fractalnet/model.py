@@ -564,3 +564,85 @@ def create_fractal_net(variant="micro", num_classes=10, input_shape=(32, 32, 3),
     )
     opt.build(model.trainable_variables)  # so that a model saved before training reloads cleanly
     return model
+
+
+def recalibrate_batch_norm(model, x, batch_size=64):
+    """Recomputes the moving statistics of every batch normalization of `model` from `x`.
+
+    Each `BatchNormalization` layer's moving mean and variance are reset, then set to the
+    average of its batch statistics over `x`, in one pass in training mode; no weight is
+    trained. Use it when a model runs in another configuration than the one it was trained in,
+    such as one column of a FractalNet: inside the network its convs read joins (means of
+    columns), alone they read single convs. It changes `model` in place (layers shared with
+    another model included), so apply it to a copy: see `standalone_column_model`.
+
+    Args:
+        model: a Keras model.
+        x: images, a NumPy array `(n, height, width, channels)` with n >= 1, usually training
+            images.
+        batch_size: int >= 1.
+
+    Returns:
+        `model`, recalibrated.
+
+    Example:
+
+    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> images = np.random.default_rng(0).normal(3.0, 1.0, (8, 4, 4, 1)).astype("float32")
+    >>> _ = recalibrate_batch_norm(model, images)
+    >>> first = model.blocks[0].column_layers(0)[0].norm
+    >>> bool(np.all(keras.ops.convert_to_numpy(first.moving_mean) != 0))
+    True
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    batch_size = _check_int("batch_size", batch_size, 1)
+    x = np.asarray(x)
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"Expected `x` to be a non-empty batch of images (n, height, width, channels). "
+                         f"Received: x with shape {x.shape}")
+    norms = [layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.moving_mean.assign(ops.zeros(layer.moving_mean.shape, layer.moving_mean.dtype))
+        layer.moving_variance.assign(ops.ones(layer.moving_variance.shape, layer.moving_variance.dtype))
+    try:
+        for step, start in enumerate(range(0, len(x), batch_size)):
+            for layer in norms:  # momentum step / (step + 1): a running average of the batches
+                layer.momentum = step / (step + 1)
+            model(x[start:start + batch_size], training=True)
+    finally:
+        for layer, momentum in zip(norms, momenta):
+            layer.momentum = momentum
+    return model
+
+
+def standalone_column_model(model, columns, x, batch_size=64):
+    """Returns column(s) `columns` of `model` as an independent model with its own statistics.
+
+    A copy of `model.column_model(columns)` (same weights, not shared), whose batch
+    normalizations are recomputed on `x` by `recalibrate_batch_norm`. `model` is unchanged.
+
+    Args:
+        model: a `FractalNet`.
+        columns: int, or list of ints, in [0, model.num_columns).
+        x: images to recompute the statistics on, usually the training images.
+        batch_size: int >= 1.
+
+    Returns:
+        A functional `keras.Model`.
+
+    Example:
+
+    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> images = np.zeros((8, 4, 4, 1), dtype="float32")
+    >>> deepest = standalone_column_model(model, 1, images)
+    >>> deepest.count_params() == model.column_model(1).count_params()
+    True
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    shared = model.column_model(columns)
+    copy = keras.models.clone_model(shared)
+    copy.set_weights(shared.get_weights())
+    return recalibrate_batch_norm(copy, x, batch_size)

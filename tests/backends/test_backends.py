@@ -98,3 +98,14 @@ def test_bad_input_channels_raise_before_any_computation():
     model = FractalNet(num_classes=3, columns=(2,), filters=(4,), input_shape=SHAPE)
     with pytest.raises(ValueError, match=r"\(batch, height, width, 3\)"):
         model(np.zeros((1, 8, 8, 1), "float32"))
+
+
+def test_standalone_column_recomputes_statistics_and_leaves_the_network_alone(trained):
+    from fractalnet import standalone_column_model
+
+    model, _ = trained
+    x, _ = data(n=16, seed=3)
+    before = [to_numpy(w) for w in model.weights]
+    alone = standalone_column_model(model, model.num_columns - 1, x, batch_size=4)
+    assert all(np.array_equal(a, to_numpy(b)) for a, b in zip(before, model.weights))
+    assert to_numpy(alone(x)).shape == (16, 3)
