@@ -65,7 +65,7 @@ book-check: setup
 # The strict build in headless Chromium, offline: no console errors, animations play, explorers
 # respond; screenshots in test-artifacts/screenshots/.
 CHROMIUM ?= /usr/bin/chromium
-browser: setup
+browser: book-check
 	@if [ -x "$(CHROMIUM)" ]; then \
 		FRACTALNET_CHROMIUM=$(CHROMIUM) FRACTALNET_BOOK_HTML=_build/strict/_build/html \
 			$(BIN)/python -m pytest -p no:randomly tests/browser; \

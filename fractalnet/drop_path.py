@@ -181,26 +181,63 @@ class DropPath(keras.layers.Layer):
         >>> masks[0] == masks[1] == [keras.ops.convert_to_numpy(m).tolist() for m in column_keep(3, k)]
         True
         """
-        columns = _check_columns(columns)
         blocks = _check_int("blocks", blocks, 1)
+        is_global, column = self.sample_choice(columns, batch_size)
+        global_keep = column_keep(columns, column)
+        keep = [self.block_keep(is_global, global_keep, batch_size) for _ in range(blocks)]
+        return {"is_global": is_global, "column": column, "keep": keep}
+
+    def sample_choice(self, columns, batch_size=None):
+        """Draws the kind of one step: global or local and, for global, the column kept.
+
+        Args:
+            columns: int in [1, 12], the number of columns to choose the global column among.
+            batch_size: as in `sample`.
+
+        Returns:
+            `(is_global, column)`: a bool tensor and an int32 tensor, scalars (or of shape
+            `(batch_size,)` when `per_sample`). `column` is drawn even for a local step.
+
+        Example:
+
+        >>> is_global, column = DropPath(global_ratio=1.0, seed=0).sample_choice(columns=3)
+        >>> bool(is_global), 0 <= int(column) < 3
+        (True, True)
+        """
+        columns = _check_columns(columns)
         batch_size = _check_batch_size(batch_size)
         if self.per_sample and batch_size is None:
             raise ValueError("Expected `batch_size` when `per_sample=True`. Received: batch_size=None")
-        size = batch_size if self.per_sample else None
-        shape = () if size is None else (size,)
+        shape = (batch_size,) if self.per_sample else ()
         is_global = keras.random.uniform(shape, seed=self.seed_generator) < self.global_ratio
-        column = sample_global_column(columns, self.seed_generator, batch_size=size)
-        global_keep = column_keep(columns, column)
+        column = sample_global_column(columns, self.seed_generator, batch_size=shape[0] if shape else None)
+        return is_global, column
+
+    def block_keep(self, is_global, global_keep, batch_size=None):
+        """Returns the masks of one block: `global_keep` where global, fresh local draws elsewhere.
+
+        Args:
+            is_global: the bool tensor from `sample_choice`.
+            global_keep: the block's masks for the global column (`column_keep(C, column)`).
+            batch_size: as in `sample`.
+
+        Returns:
+            One float 0/1 mask per join, like each block of `call`'s result.
+
+        Example:
+
+        >>> drop_path = DropPath(global_ratio=0.0, seed=0)
+        >>> is_global, column = drop_path.sample_choice(columns=3)
+        >>> [tuple(m.shape) for m in drop_path.block_keep(is_global, column_keep(3, column))]
+        [(2,), (3,)]
+        """
+        size = batch_size if self.per_sample else None
         choose_global = is_global if size is None else ops.expand_dims(is_global, -1)
-        keep = [
-            [
-                ops.where(choose_global, one_column,
-                          sample_local_keep(len(members), self.local_rate, self.seed_generator, size))
-                for members, one_column in zip(fractal_joins(columns), global_keep)
-            ]
-            for _ in range(blocks)
+        return [
+            ops.where(choose_global, one_column,
+                      sample_local_keep(one_column.shape[-1], self.local_rate, self.seed_generator, size))
+            for one_column in global_keep
         ]
-        return {"is_global": is_global, "column": column, "keep": keep}
 
     def call(self, inputs, columns, blocks=1, training=None):
         if not training:

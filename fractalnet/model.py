@@ -12,7 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from fractalnet.drop_path import DropPath, sample_local_keep
+from fractalnet.drop_path import DropPath
 from fractalnet.layers import (
     MAX_COLUMNS, FractalBlock, _check_columns, _check_int, _check_rate, column_keep, expand_fractal, fractal_joins,
 )
@@ -100,7 +100,7 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
     A global draw picks one network column among `max(block_columns)` and keeps, in every
     block, `block_column(column, C_b)`; a local draw drops the inputs of every join of every
     block independently with probability `drop_path.local_rate`. When every block has the same
-    C this is exactly `drop_path(inputs, columns=C, blocks=B, training=True)`'s distribution.
+    C this is exactly `drop_path.sample(C, blocks=B)["keep"]`, draw for draw.
 
     Args:
         drop_path: a `fractalnet.DropPath`; its rates, `per_sample` and `SeedGenerator` are used.
@@ -120,20 +120,9 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
     block_columns = [_check_columns(c, f"block_columns[{i}]") for i, c in enumerate(block_columns)]
-    if len(set(block_columns)) == 1:  # every block alike: chapter 4's draw, unchanged
-        return drop_path.sample(block_columns[0], blocks=len(block_columns), batch_size=batch_size)["keep"]
-    draw = drop_path.sample(max(block_columns), blocks=1, batch_size=batch_size)
-    size = batch_size if drop_path.per_sample else None
-    choose_global = draw["is_global"] if size is None else ops.expand_dims(draw["is_global"], -1)
-    keep = []
-    for columns in block_columns:
-        global_keep = column_keep(columns, block_column(draw["column"], columns))
-        keep.append([
-            ops.where(choose_global, one_column,
-                      sample_local_keep(len(members), drop_path.local_rate, drop_path.seed_generator, size))
-            for members, one_column in zip(fractal_joins(columns), global_keep)
-        ])
-    return keep
+    is_global, column = drop_path.sample_choice(max(block_columns), batch_size)
+    return [drop_path.block_keep(is_global, column_keep(c, block_column(column, c)), batch_size)
+            for c in block_columns]
 
 
 def _check_sizes(name, values, length=None, maximum=None):
@@ -490,9 +479,12 @@ def evaluate_columns(model, x, y, columns=None, batch_size=128):
         columns = list(range(model.num_columns)) + ["all"]
     scores = {}
     for key in columns:
-        net = model if key == "all" else model.column_model(key)
-        logits = net.predict(x, batch_size=batch_size, verbose=0)
-        scores[key] = float(np.mean(np.argmax(logits, axis=-1) == y))
+        subset = None if key == "all" else key
+        predicted = np.concatenate([  # direct calls: `predict` would retrace for every subset
+            np.argmax(ops.convert_to_numpy(model(x[i:i + batch_size], columns=subset, training=False)), axis=-1)
+            for i in range(0, len(x), batch_size)
+        ])
+        scores[key] = float(np.mean(predicted == y))
     return scores
 
 

@@ -21,6 +21,7 @@ import networkx as nx
 import numpy as np
 
 from fractalviz.graph import check_graph, nodes_of_kind
+from fractalviz.measure import path_length_histogram
 
 MODES = ("local", "global", "mixed")
 _MASK32 = 0xFFFFFFFF
@@ -371,8 +372,6 @@ def summarize_sample(graph, sample):
     >>> summary["longest_active_path"] == summary["active_convs"] == 2**sample.column
     True
     """
-    from fractalviz.measure import path_length_histogram  # measure imports nothing from here
-
     check_graph(graph)
     _check_sample(sample)
     active = active_subgraph(graph, sample)

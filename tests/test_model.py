@@ -288,7 +288,7 @@ def test_create_fractal_net_compiles_sgd_nesterov_with_warmup_and_cosine_decay()
     rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
     assert rates[0] == 0.0 and rates[1] == pytest.approx(0.05) and rates[2] == pytest.approx(0.1)
     assert rates[3] == pytest.approx(0.05, abs=1e-6) and rates[4] == pytest.approx(0.0, abs=1e-7)
-    assert model.loss.from_logits and model.output_shape == (None, 7) if hasattr(model, "output_shape") else True
+    assert model.loss.from_logits
 
 
 def test_create_fractal_net_trains_a_step_and_the_loss_falls():

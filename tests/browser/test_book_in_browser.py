@@ -28,9 +28,11 @@ HTML = pathlib.Path(os.environ.get("FRACTALNET_BOOK_HTML", "")).resolve() if os.
     "FRACTALNET_BOOK_HTML") else None
 SHOTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
-if HTML is None or not (HTML / "index.html").exists():
+if HTML is None:
     pytest.skip("set FRACTALNET_BOOK_HTML to a built book (`make browser` does)",
                 allow_module_level=True)
+if not (HTML / "index.html").exists():
+    raise FileNotFoundError(f"FRACTALNET_BOOK_HTML={HTML} holds no built book (run `make book-check`)")
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
