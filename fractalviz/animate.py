@@ -34,8 +34,7 @@ from fractalviz.sampling import (
     check_rate,
     column_survival_rate,
     count_graph_columns,
-    sample_drop_path,
-    summarize_sample,
+    draw_and_tally,
 )
 
 ANIMATION_BUDGET_BYTES = 1_000_000
@@ -58,10 +57,7 @@ def _draws(graph, mode, drop_rate, global_ratio, frames, seed):
     width = count_graph_columns(graph)
     tally, draws = [0] * width, []
     for _ in range(frames):
-        sample = sample_drop_path(graph, mode, drop_rate, global_ratio, rng)
-        summary = summarize_sample(graph, sample)
-        for k in summary["surviving_columns"]:
-            tally[k] += 1
+        sample, summary = draw_and_tally(graph, tally, mode, drop_rate, global_ratio, rng)
         draws.append((sample, summary, list(tally)))
     return draws
 

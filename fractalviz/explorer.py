@@ -30,8 +30,8 @@ from fractalviz.sampling import (
     check_mode,
     check_rate,
     column_survival_rate,
+    draw_and_tally,
     sample_drop_path,
-    summarize_sample,
 )
 
 MAX_EXPLORER_COLUMNS = 6
@@ -233,12 +233,9 @@ def explorer_widget(columns=4, blocks=1, drop_rate=0.15, mode="mixed", seed=0, g
     def sample(n):
         graph = state["graph"]
         for _ in range(n):
-            state["sample"] = sample_drop_path(graph, mode_in.value, rate_in.value, global_ratio,
-                                               state["rng"])
-            state["summary"] = summarize_sample(graph, state["sample"])
+            state["sample"], state["summary"] = draw_and_tally(
+                graph, state["tally"], mode_in.value, rate_in.value, global_ratio, state["rng"])
             state["draws"] += 1
-            for k in state["summary"]["surviving_columns"]:
-                state["tally"][k] += 1
 
     def render():
         graph, current = state["graph"], state["sample"]

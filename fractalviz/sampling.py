@@ -385,3 +385,32 @@ def summarize_sample(graph, sample):
         "dropped_edges": into_joins - len(sample.kept_edges),
         "surviving_columns": surviving_columns(graph, sample),
     }
+
+
+def draw_and_tally(graph, tally, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=None):
+    """Draws one sample, summarizes it, and counts its surviving columns into `tally`.
+
+    The one step that the animations and the live explorer repeat: the same generator gives
+    them the same draws.
+
+    Args:
+        graph: a fractal graph from `fractalviz.graph`.
+        tally: a list with one count per column, updated in place.
+        mode, drop_rate, global_ratio, rng: as for `sample_drop_path`.
+
+    Returns:
+        `(sample, summary)`: the `DropPathSample` and its `summarize_sample` dict.
+
+    Example:
+
+    >>> from fractalviz.graph import block_graph
+    >>> tally = [0, 0, 0]
+    >>> sample, summary = draw_and_tally(block_graph(3), tally, mode="global", rng=Mulberry32(0))
+    >>> tally[sample.column]
+    1
+    """
+    sample = sample_drop_path(graph, mode, drop_rate, global_ratio, rng)
+    summary = summarize_sample(graph, sample)
+    for k in summary["surviving_columns"]:
+        tally[k] += 1
+    return sample, summary
