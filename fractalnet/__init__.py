@@ -2,33 +2,12 @@
 
 The modules below are generated from the chapters (see `tools/export_chapters.py`): the code a
 reader sees in a chapter is the code this package runs.
+
+Importing the package changes nothing in the process: no environment variable, no redirected
+stream. (The chapters keep TensorFlow's start-up notices off the page in their own set-up cell.)
 """
 
-import os
-
-
-def _import_keras_quietly():
-    """Imports Keras with the TensorFlow backend's start-up lines kept off stderr.
-
-    TensorFlow prints oneDNN and CPU-feature notices straight to file descriptor 2 while it
-    is imported; `TF_CPP_MIN_LOG_LEVEL` does not stop all of them. Only the import is muted:
-    errors raised later still reach stderr.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved_fd = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import keras  # noqa: F401
-    finally:
-        os.dup2(saved_fd, 2)
-        os.close(saved_fd)
-        os.close(devnull)
-
-
-_import_keras_quietly()
-
-from fractalnet.layers import (  # noqa: E402
+from fractalnet.layers import (
     MAX_COLUMNS,
     ConvBlock,
     FractalBlock,
@@ -37,8 +16,8 @@ from fractalnet.layers import (  # noqa: E402
     expand_fractal,
     fractal_joins,
 )
-from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep  # noqa: E402
-from fractalnet.model import (  # noqa: E402
+from fractalnet.drop_path import DropPath, sample_global_column, sample_local_keep
+from fractalnet.model import (
     FractalNet,
     block_column,
     create_fractal_net,

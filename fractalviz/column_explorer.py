@@ -23,7 +23,6 @@ import html
 import inspect
 import itertools
 import json
-import math
 import numbers
 import pathlib
 import struct
@@ -33,6 +32,7 @@ import numpy as np
 
 from fractalviz.captions import check_caption, with_caption
 from fractalviz.graph import check_int
+from fractalviz.percent import JS_PATH as PERCENT_JS_PATH, count_percent, fraction_percent
 
 MAX_EXPLORER_NETWORK_COLUMNS = 6  # 63 subsets to precompute
 MAX_SAMPLES = 32
@@ -213,31 +213,6 @@ def _subset_result(predictions, probabilities, y, samples):
 
 # -- HTML pieces, shared by both explorers -----------------------------------------------------
 
-def accuracy_text(correct, size):
-    """Returns `correct / size` as a percentage with one decimal, rounded half up, as the page does.
-
-    Integer arithmetic, so the page's JavaScript (`accuracyText`) writes the same text.
-
-    Example:
-
-    >>> accuracy_text(49, 400), accuracy_text(335, 360)
-    ('12.3%', '93.1%')
-    """
-    tenths = (2000 * correct + size) // (2 * size)
-    return f"{tenths // 10}.{tenths % 10}%"
-
-
-def percent_text(probability):
-    """Returns a probability as a whole percentage, rounded as the page's `Math.floor(100 p + 0.5)`.
-
-    Example:
-
-    >>> percent_text(0.125), percent_text(0.9996)
-    ('13%', '100%')
-    """
-    return f"{math.floor(100 * probability + 0.5)}%"
-
-
 def png_bytes(pixels):
     """Encodes an image as PNG bytes: the same bytes for the same pixels, on every run.
 
@@ -323,7 +298,7 @@ def _reference_rows(model, num_columns, results, size):
         rows += [(_column_label(model, k, num_columns) + " alone", (k,)) for k in range(num_columns)]
     body = "".join(
         f'<tr data-mask="{subset_mask(columns)}"><td>{html.escape(label)}</td>'
-        f"<td>{accuracy_text(results[columns]['correct'], size)}</td></tr>"
+        f"<td>{count_percent(results[columns]['correct'], size)}</td></tr>"
         for label, columns in rows
     )
     return f"<table><tr><th>network</th><th>accuracy</th></tr>{body}</table>"
@@ -339,7 +314,7 @@ def _samples_html(images, labels, predictions, probabilities, class_names):
             f'<img src="{src}" width="{THUMBNAIL_PX}" alt="Sample image {i + 1}, a {true_name}">'
             f'<span data-stat="mark">{"&#10003;" if right else "&#10007;"}</span> '
             f'<span data-stat="predicted">{html.escape(class_names[predicted])}</span> '
-            f'(<span data-stat="probability">{percent_text(probability)}</span>)<br>'
+            f'(<span data-stat="probability">{fraction_percent(probability)}</span>)<br>'
             f"true: {true_name}</div>"
         )
     return '<div class="fce-samples">' + "".join(figures) + "</div>"
@@ -347,7 +322,7 @@ def _samples_html(images, labels, predictions, probabilities, class_names):
 
 def _accuracy_line(columns, correct, size):
     return (f'Columns <span data-stat="subset">{_subset_text(columns)}</span>: accuracy '
-            f'<b data-stat="accuracy">{accuracy_text(correct, size)}</b> '
+            f'<b data-stat="accuracy">{count_percent(correct, size)}</b> '
             f'(<span data-stat="correct">{correct}</span> of {size} images)')
 
 
@@ -447,7 +422,7 @@ class ColumnExplorer:
             f'aria-label="{html.escape(label)}"> {html.escape(label)}</label>'
             for k, label in enumerate(self.model_labels)
         )
-        script = JS_PATH.read_text(encoding="utf-8")
+        script = PERCENT_JS_PATH.read_text(encoding="utf-8") + JS_PATH.read_text(encoding="utf-8")
         return with_caption(
             f'<div class="fractal-column-explorer" id="{element_id}" '
             f'data-config="{html.escape(config_json, quote=True)}">'
@@ -475,7 +450,7 @@ class ColumnExplorer:
     def __repr__(self):
         everything = tuple(range(self.num_columns))
         return (f"ColumnExplorer(num_columns={self.num_columns}, size={self.size}, "
-                f"accuracy={accuracy_text(self.results[everything]['correct'], self.size)})")
+                f"accuracy={count_percent(self.results[everything]['correct'], self.size)})")
 
 
 # -- the live widget ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pathlib
 
 from fractalviz.captions import check_caption, with_caption
 from fractalviz.graph import check_int, network_graph
+from fractalviz.percent import JS_PATH as PERCENT_JS_PATH, count_percent, fraction_percent
 from fractalviz.sampling import (
     MODES,
     Mulberry32,
@@ -144,7 +145,7 @@ class Explorer:
 
     def _repr_html_(self):
         config = html.escape(json.dumps(self.config(), sort_keys=True), quote=True)
-        script = JS_PATH.read_text(encoding="utf-8")
+        script = PERCENT_JS_PATH.read_text(encoding="utf-8") + JS_PATH.read_text(encoding="utf-8")
         return with_caption(
             f'<div class="fractal-explorer" id="{self.element_id}" data-config="{config}">'
             "<noscript>The drop-path explorer needs JavaScript.</noscript></div>\n"
@@ -162,8 +163,8 @@ def _stats_html(graph, sample, summary, tally, draws, mode, drop_rate, global_ra
     theory = column_survival_rate(graph, mode, drop_rate, global_ratio)
     what = f"global: column {sample.column} only" if sample.mode == "global" else "local"
     rows = "".join(
-        f"<tr><td>{k}</td><td>{tally[k]}/{draws}</td><td>{tally[k] / draws:.1%}</td>"
-        f"<td>{rate:.1%}</td></tr>" for k, rate in enumerate(theory))
+        f"<tr><td>{k}</td><td>{tally[k]}/{draws}</td><td>{count_percent(tally[k], draws)}</td>"
+        f"<td>{fraction_percent(rate, decimals=1)}</td></tr>" for k, rate in enumerate(theory))
     return (
         f"<b>Draw {draws}</b> ({what})<br>"
         f"Active paths: {summary['active_paths']:,}<br>"

@@ -22,14 +22,13 @@ from fractalnet import FractalNet
 from fractalviz.column_explorer import (
     JS_PATH,
     ColumnExplorer,
-    accuracy_text,
     all_subsets,
     column_widget,
-    percent_text,
     png_bytes,
     subset_mask,
     thumbnails,
 )
+from fractalviz.percent import count_percent
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
@@ -111,9 +110,9 @@ def test_html_has_one_checkbox_per_column_and_the_reference_accuracies(explorer)
     assert "column 0 (2 convs, shallowest)" in page and "column 2 (6 convs, deepest)" in page
     for columns in [(0, 1, 2), (0,), (1,), (2,)]:
         row = re.search(rf'<tr data-mask="{subset_mask(columns)}"><td>[^<]*</td><td>([^<]*)</td>', page)
-        assert row.group(1) == accuracy_text(explorer.results[columns]["correct"], 50)
+        assert row.group(1) == count_percent(explorer.results[columns]["correct"], 50)
     full = explorer.results[(0, 1, 2)]
-    assert f'<b data-stat="accuracy">{accuracy_text(full["correct"], 50)}</b>' in page
+    assert f'<b data-stat="accuracy">{count_percent(full["correct"], 50)}</b>' in page
 
 
 def test_html_is_self_contained_and_carries_the_precomputed_table(explorer):
@@ -149,12 +148,6 @@ def test_thumbnails_decode_to_the_images_scaled_together():
     decoded = np.asarray(Image.open(io.BytesIO(__import__("base64").b64decode(thumbnails(rgb)[0].split(",")[1]))))
     assert decoded.shape == (2, 2, 3) and decoded[0, 0].tolist() == [255, 0, 128]
     assert png_bytes(np.full((2, 2), 7, np.uint8)) == png_bytes(np.full((2, 2), 7, np.uint8))
-
-
-def test_accuracy_and_percent_texts_round_half_up_like_the_page():
-    assert accuracy_text(49, 400) == "12.3%"  # 12.25: Python's format would say 12.2
-    assert accuracy_text(0, 7) == "0.0%" and accuracy_text(7, 7) == "100.0%"
-    assert percent_text(0.125) == "13%" and percent_text(0.3333) == "33%"
 
 
 def test_caption_wraps_the_explorer_in_a_figure(model, data):
@@ -240,7 +233,7 @@ def test_widget_recomputes_the_ticked_columns_and_keeps_one_ticked(explorer, mod
     checks[0].value = False
     assert box.state["columns"] == (2,) and checks[2].disabled  # the last one is locked
     assert box.state["correct"] == explorer.results[(2,)]["correct"]
-    assert accuracy_text(box.state["correct"], 50) in box.controls["accuracy"].value
+    assert count_percent(box.state["correct"], 50) in box.controls["accuracy"].value
     checks[2].value = False  # a program can still try: the widget ticks a column back
     assert any(c.value for c in checks) and box.state["columns"]
     checks[1].value = True
@@ -262,7 +255,6 @@ const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const out = {
   lookups: input.subsets.map(s => ce.lookup(input.config, s)),
   masks: input.subsets.map(s => ce.maskOf(s)),
-  texts: input.fractions.map(([c, n]) => ce.accuracyText(c, n)),
 };
 let refused = false;
 try { ce.lookup(input.config, []); } catch (e) { refused = e instanceof RangeError; }
@@ -276,9 +268,8 @@ def test_the_page_looks_up_the_precomputed_entry_of_the_ticked_subset(explorer):
     config = explorer.config()
     # Any order of ticking: the lookup depends only on the set.
     subsets = [[0], [2], [2, 0], [1, 2], [0, 1, 2], [2, 1, 0], [1]]
-    fractions = [[49, 400], [335, 360], [0, 7], [7, 7], [1, 3], [2, 3], [1, 8], [3, 8], [5, 16]]
     run = subprocess.run([NODE, "-e", HARNESS, str(JS_PATH)],
-                         input=json.dumps({"config": config, "subsets": subsets, "fractions": fractions}),
+                         input=json.dumps({"config": config, "subsets": subsets}),
                          capture_output=True, text=True, timeout=60, check=True)
     js = json.loads(run.stdout)
     for subset, entry, mask in zip(subsets, js["lookups"], js["masks"]):
@@ -287,7 +278,6 @@ def test_the_page_looks_up_the_precomputed_entry_of_the_ticked_subset(explorer):
         assert entry["columns"] == list(columns)
         assert entry["correct"] == explorer.results[columns]["correct"]
         assert entry["predictions"] == list(explorer.results[columns]["predictions"])
-    assert js["texts"] == [accuracy_text(c, n) for c, n in fractions]
     assert js["refusesEmpty"]
 
 

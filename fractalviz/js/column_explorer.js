@@ -15,10 +15,13 @@
  * unchecked (a network needs at least one column).
  *
  * In a page: FractalColumnExplorer.mount(element). Under node: require("./column_explorer.js")
- * gives maskOf, lookup and accuracyText without the page code (tests/test_column_explorer.py).
+ * gives maskOf and lookup without the page code (tests/test_column_explorer.py).
  */
 (function (root) {
   "use strict";
+
+  // Percentages: the rounding rule of fractalviz/percent.py (js/percent.js, inlined before this).
+  var percent = typeof module === "object" && module.exports ? require("./percent.js") : root.FractalPercent;
 
   // The subset's bitmask: column k is bit k.
   function maskOf(columns) {
@@ -34,17 +37,12 @@
     return config.results[mask - 1];
   }
 
-  // fractalviz.column_explorer.accuracy_text: "93.1%" for 335 correct of 360.
-  function accuracyText(correct, size) {
-    return (100 * correct / size).toFixed(1) + "%";
-  }
-
   function setText(node, text) { if (node) node.textContent = text; }
 
   function render(container, config, columns) {
     var entry = lookup(config, columns);
     setText(container.querySelector('[data-stat="subset"]'), "{" + entry.columns.join(", ") + "}");
-    setText(container.querySelector('[data-stat="accuracy"]'), accuracyText(entry.correct, config.size));
+    setText(container.querySelector('[data-stat="accuracy"]'), percent.countPercent(entry.correct, config.size));
     setText(container.querySelector('[data-stat="correct"]'), String(entry.correct));
     container.querySelectorAll("tr[data-mask]").forEach(function (row) {
       row.classList.toggle("fce-current", +row.getAttribute("data-mask") === maskOf(columns));
@@ -56,7 +54,7 @@
       sample.classList.toggle("fce-wrong", !right);
       setText(sample.querySelector('[data-stat="mark"]'), right ? "\u2713" : "\u2717");
       setText(sample.querySelector('[data-stat="predicted"]'), config.class_names[predicted]);
-      setText(sample.querySelector('[data-stat="probability"]'), (100 * entry.probabilities[i]).toFixed(0) + "%");
+      setText(sample.querySelector('[data-stat="probability"]'), percent.fractionPercent(entry.probabilities[i]));
     });
   }
 
@@ -90,7 +88,7 @@
     return container;
   }
 
-  var api = { maskOf: maskOf, lookup: lookup, accuracyText: accuracyText, mount: mount };
+  var api = { maskOf: maskOf, lookup: lookup, mount: mount };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.FractalColumnExplorer = root.FractalColumnExplorer || api;
 })(this);

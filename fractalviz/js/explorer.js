@@ -15,6 +15,9 @@
 (function (root) {
   "use strict";
 
+  // Percentages: the rounding rule of fractalviz/percent.py (js/percent.js, inlined before this).
+  var percent = typeof module === "object" && module.exports ? require("./percent.js") : root.FractalPercent;
+
   var MODES = ["local", "global", "mixed"];
   var COLORS = { conv: "#4c72b0", join: "#2ca02c", pool: "#8c8c8c", highlight: "#d62728", edge: "#555555" };
   var DIMMED = 0.15;
@@ -250,8 +253,6 @@
     });
   }
 
-  function pct(x) { return (100 * x).toFixed(1) + "%"; }
-
   var CSS = ".fractal-explorer{font:13px/1.4 system-ui,sans-serif;color:#222;background:#fff;border:1px solid #ccc;" +
     "border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;max-width:100%}" +
     ".fractal-explorer .fe-controls{display:grid;grid-template-columns:auto auto;gap:4px 8px;align-items:center;align-content:start}" +
@@ -318,7 +319,7 @@
       var rows = "";
       for (var k = 0; k < state.columns; k++) {
         rows += "<tr data-column='" + k + "'><td>" + k + "</td><td>" + tally[k] + "/" + draws + "</td><td>" +
-          pct(tally[k] / draws) + "</td><td>" + pct(theory[k]) + "</td></tr>";
+          percent.countPercent(tally[k], draws) + "</td><td>" + percent.fractionPercent(theory[k], 1) + "</td></tr>";
       }
       var what = sample.mode === "global" ? "global: column " + sample.column + " only" : "local";
       stats.innerHTML =

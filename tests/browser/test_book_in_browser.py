@@ -216,7 +216,8 @@ def _checked_columns(explorer):
 
 @pytest.mark.parametrize("name", COLUMN_EXPLORER_PAGES)
 def test_column_explorers_follow_the_ticked_columns(page, base_url, name):
-    from fractalviz.column_explorer import accuracy_text, percent_text, subset_mask
+    from fractalviz.column_explorer import subset_mask
+    from fractalviz.percent import count_percent, fraction_percent
 
     page.goto(base_url + name, wait_until="load")
     explorers = page.locator(".fractal-column-explorer").all()
@@ -233,14 +234,14 @@ def test_column_explorers_follow_the_ticked_columns(page, base_url, name):
             entry = config["results"][subset_mask(subset) - 1]
             assert entry["columns"] == sorted(subset)
             assert _checked_columns(explorer) == sorted(subset)
-            assert _stat(explorer, "accuracy") == accuracy_text(entry["correct"], config["size"])
+            assert _stat(explorer, "accuracy") == count_percent(entry["correct"], config["size"])
             assert _stat(explorer, "correct") == str(entry["correct"])
             current = explorer.locator("tr.fce-current")
             assert current.count() == (1 if len(subset) == 1 or len(subset) == columns else 0)
             for i, sample in enumerate(explorer.locator("[data-sample]").all()):
                 predicted = entry["predictions"][i]
                 assert sample.locator('[data-stat="predicted"]').inner_text() == config["class_names"][predicted]
-                assert sample.locator('[data-stat="probability"]').inner_text() == percent_text(entry["probabilities"][i])
+                assert sample.locator('[data-stat="probability"]').inner_text() == fraction_percent(entry["probabilities"][i])
                 right = predicted == config["labels"][i]
                 assert ("fce-right" if right else "fce-wrong") in sample.get_attribute("class")
 
