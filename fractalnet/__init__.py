@@ -23,9 +23,8 @@ from fractalnet.model import (
     create_fractal_net,
     evaluate_columns,
     recalibrate_batch_norm,
-    sample_network_keep,
+    sample_network_draw,
     standalone_column_model,
-    subset_keep,
 )
 
 __all__ = [
@@ -44,7 +43,6 @@ __all__ = [
     "recalibrate_batch_norm",
     "sample_global_column",
     "sample_local_keep",
-    "sample_network_keep",
+    "sample_network_draw",
     "standalone_column_model",
-    "subset_keep",
 ]

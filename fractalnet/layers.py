@@ -348,6 +348,27 @@ def column_keep(columns, column):
     return keeps
 
 
+def _check_subset(subset, columns, name="columns"):
+    """Returns `subset` as a sorted tuple of distinct ints in [0, columns); raises otherwise."""
+    if isinstance(subset, numbers.Integral) and not isinstance(subset, bool):
+        subset = (subset,)
+    try:
+        items = tuple(subset)
+    except TypeError:
+        raise TypeError(
+            f"Expected `{name}` to be an int or a sequence of ints in [0, {columns - 1}]. "
+            f"Received: {name}={subset!r}"
+        ) from None
+    if not items or len(set(items)) != len(items) or any(
+        isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < columns for k in items
+    ):
+        raise ValueError(
+            f"Expected `{name}` to be a non-empty set of distinct ints in [0, {columns - 1}]. "
+            f"Received: {name}={subset!r}"
+        )
+    return tuple(sorted(int(k) for k in items))
+
+
 @keras.saving.register_keras_serializable(package="fractalnet")
 class FractalBlock(keras.layers.Layer):
     """A fractal block: C columns of `ConvBlock`s grown by the paper's expansion rule.
@@ -378,6 +399,12 @@ class FractalBlock(keras.layers.Layer):
         training: bool; training mode of the convs (and drop-path).
         join_keep: optional list with one `keep` mask per join of `fractal_joins(C)` (see
             `Join`), e.g. sampled once for a whole network. Overrides `drop_path`.
+        columns: optional int or list of ints in [0, C): compute **only** these columns. Convs
+            of other columns do not run; each join averages its members in the subset (a join
+            with one member in it passes that member's output on). A single column is then a
+            plain chain of convs. The result equals the masked computation
+            (`join_keep=column_keep(C, k)` for one column) at a fraction of the cost. Not
+            combined with `join_keep` (masks are for every column) and never drops a path.
 
     Example:
 
@@ -386,6 +413,9 @@ class FractalBlock(keras.layers.Layer):
     (2, 16, 16, 8)
     >>> len(block.conv_blocks), len(block.column_layers(2))
     (7, 4)
+    >>> x = keras.ops.ones((1, 8, 8, 3))
+    >>> bool(keras.ops.all(block(x, columns=1) == block(x, join_keep=column_keep(3, 1))))
+    True
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
@@ -442,65 +472,70 @@ class FractalBlock(keras.layers.Layer):
         for k in range(self.columns):
             shape = input_shape
             for layer in self.column_layers(k):
-                if not layer.built:  # `call_column` may have built a column already
+                if not layer.built:  # a call with `columns=` may have built a column already
                     layer.build(shape)
                 shape = layer.compute_output_shape(shape)
 
-    def __call__(self, inputs, *args, join_keep=None, **kwargs):
+    def __call__(self, inputs, *args, join_keep=None, columns=None, **kwargs):
         # Concrete masks (lists, NumPy arrays) are checked before Keras turns them into tensors.
         for keep in join_keep or ():
             if _is_concrete(keep):
                 _check_keep(keep)
-        return super().__call__(inputs, *args, join_keep=join_keep, **kwargs)
+        return super().__call__(inputs, *args, join_keep=join_keep, columns=columns, **kwargs)
 
-    def call(self, inputs, training=None, join_keep=None):
-        if join_keep is None and training and self.drop_path is not None:
+    def call(self, inputs, training=None, join_keep=None, columns=None):
+        if join_keep is None and columns is None and training and self.drop_path is not None:
             join_keep = self.drop_path(inputs, columns=self.columns, training=training)[0]
+        return self.forward(inputs, training=training, join_keep=join_keep, columns=columns)
+
+    def forward(self, inputs, training=None, join_keep=None, columns=None):
+        """Runs the block on `inputs` by calling its convs and its join directly.
+
+        The one walk over the block's wiring (the expansion rule, evaluated lazily): `call`
+        uses it, and so do models assembled from the block's layers, such as
+        `FractalNet.column_model`, which pass symbolic inputs.
+
+        Args:
+            inputs: a 4D tensor `(batch, height, width, channels)`, or a symbolic `keras.Input`.
+            training: bool; training mode of the convs.
+            join_keep: optional masks, one per join of `fractal_joins(C)` (see `call`).
+            columns: optional int or list of ints in [0, C): compute only these (see `call`).
+
+        Returns:
+            The block's output, `(batch, height, width, filters)`.
+
+        Example:
+
+        >>> block = FractalBlock(columns=3, filters=2)
+        >>> deepest = keras.Model(inputs := keras.Input((8, 8, 1)), block.forward(inputs, columns=2))
+        >>> len(deepest.layers) - 1  # the column's four convs, no join
+        4
+        """
+        subset = range(self.columns) if columns is None else _check_subset(columns, self.columns)
+        if join_keep is not None and columns is not None:
+            raise ValueError("Expected either `join_keep` (masks for every column) or `columns` "
+                             f"(a subset to compute), not both. Received: columns={columns!r}")
         if join_keep is not None and len(join_keep) != len(self.joins):
             raise ValueError(
                 f"Expected `join_keep` to hold one mask per join ({len(self.joins)}). "
                 f"Received: {len(join_keep)} masks"
             )
-        used = [0] * self.columns
         keeps = iter(join_keep if join_keep is not None else [None] * len(self.joins))
+        convs = [iter(self.column_layers(k)) for k in range(self.columns)]
 
-        def conv(column, z):
-            layer = self.column_layers(column)[used[column]]
-            used[column] += 1
-            return layer(z, training=training)
+        def conv(column, z):  # a column outside the subset is skipped: no conv runs
+            layer = next(convs[column])
+            return layer(z, training=training) if column in subset else None
 
         def join(members, values):
-            return self.join(values, keep=next(keeps))
+            keep = next(keeps)
+            kept = [v for m, v in zip(members, values) if m in subset]
+            if len(kept) == 1:
+                return kept[0]
+            return self.join(kept, keep=keep) if kept else None
 
         outputs = expand_fractal(self.columns, conv, join, inputs)
         return join(tuple(range(self.columns)), outputs) if self.columns > 1 else outputs[0]
-
-    def call_column(self, inputs, column, training=None):
-        """Runs one column alone: its convs as a plain chain, sharing the block's weights.
-
-        The result equals the block's output with `join_keep=column_keep(C, column)`.
-
-        Args:
-            inputs: a 4D tensor `(batch, height, width, channels)`.
-            column: int in [0, columns), the column to run.
-            training: bool; training mode of the convs.
-
-        Returns:
-            The column's output, a tensor `(batch, height, width, filters)`.
-
-        Example:
-
-        >>> block = FractalBlock(columns=2, filters=4)
-        >>> x = keras.ops.ones((1, 8, 8, 3))
-        >>> tuple(block.call_column(x, 1).shape)
-        (1, 8, 8, 4)
-        >>> bool(keras.ops.all(block.call_column(x, 1) == block(x, join_keep=column_keep(2, 1))))
-        True
-        """
-        x = inputs
-        for layer in self.column_layers(column):
-            x = layer(x, training=training)
-        return x
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)

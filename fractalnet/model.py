@@ -6,6 +6,7 @@
 Defined in chapter 5 (book/05_fractalnet.ipynb).
 """
 
+import functools
 import numbers
 
 import keras
@@ -14,7 +15,7 @@ from keras import ops
 
 from fractalnet.drop_path import DropPath
 from fractalnet.layers import (
-    MAX_COLUMNS, FractalBlock, _check_columns, _check_int, _check_rate, column_keep, expand_fractal, fractal_joins,
+    MAX_COLUMNS, FractalBlock, _check_columns, _check_int, _check_rate, _check_subset, column_keep,
 )
 
 
@@ -42,65 +43,14 @@ def block_column(column, columns):
     return ops.minimum(ops.convert_to_tensor(column, dtype="int32"), columns - 1)
 
 
-def subset_keep(columns, subset):
-    """Returns the join `keep` masks that reduce a block to a subset of its columns.
-
-    Generalizes chapter 3's `column_keep` from one column to several: each join keeps its
-    inputs from columns in `subset`, and keeps every input where none of its members is in
-    `subset` (such a join only feeds columns that are dropped later).
-
-    Args:
-        columns: int in [1, 12], the number of columns C of the block.
-        subset: a non-empty iterable of distinct ints in [0, C).
-
-    Returns:
-        A list of float32 0/1 tensors, one per join of `fractal_joins(columns)`, of shape `(n,)`.
-
-    Example:
-
-    >>> [keras.ops.convert_to_numpy(m).tolist() for m in subset_keep(3, [0, 2])]
-    [[0.0, 1.0], [1.0, 0.0, 1.0]]
-
-    Defined in chapter 5 (book/05_fractalnet.ipynb).
-    """
-    columns = _check_columns(columns)
-    subset = _check_subset(subset, columns)
-    keeps = []
-    for members in fractal_joins(columns):
-        hit = [member in subset for member in members]
-        keeps.append(ops.convert_to_tensor([float(h or not any(hit)) for h in hit], dtype="float32"))
-    return keeps
-
-
-def _check_subset(subset, columns, name="columns"):
-    """Returns `subset` as a sorted tuple of distinct ints in [0, columns); raises otherwise."""
-    if isinstance(subset, numbers.Integral) and not isinstance(subset, bool):
-        subset = (subset,)
-    try:
-        items = tuple(subset)
-    except TypeError:
-        raise TypeError(
-            f"Expected `{name}` to be an int or a sequence of ints in [0, {columns - 1}]. "
-            f"Received: {name}={subset!r}"
-        ) from None
-    if not items or len(set(items)) != len(items) or any(
-        isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < columns for k in items
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a non-empty set of distinct ints in [0, {columns - 1}]. "
-            f"Received: {name}={subset!r}"
-        )
-    return tuple(sorted(int(k) for k in items))
-
-
-def sample_network_keep(drop_path, block_columns, batch_size=None):
-    """Draws drop-path masks for a network whose blocks may have different column counts.
+def sample_network_draw(drop_path, block_columns, batch_size=None):
+    """Draws drop-path once for a network whose blocks may have different column counts.
 
     One draw for the whole network: global (probability `drop_path.global_ratio`) or local.
     A global draw picks one network column among `max(block_columns)` and keeps, in every
     block, `block_column(column, C_b)`; a local draw drops the inputs of every join of every
     block independently with probability `drop_path.local_rate`. When every block has the same
-    C this is exactly `drop_path.sample(C, blocks=B)["keep"]`, draw for draw.
+    C this is exactly `drop_path.sample(C, blocks=B)`, draw for draw.
 
     Args:
         drop_path: a `fractalnet.DropPath`; its rates, `per_sample` and `SeedGenerator` are used.
@@ -108,21 +58,24 @@ def sample_network_keep(drop_path, block_columns, batch_size=None):
         batch_size: the batch size; required when `drop_path.per_sample`.
 
     Returns:
-        A list with one entry per block: a list with one float 0/1 mask per join of that block,
-        of shape `(n,)`, or `(batch, n)` when `per_sample`.
+        A dict, as `DropPath.sample` returns: `"is_global"` (bool tensor) and `"column"` (int32
+        tensor, the network column of a global draw), scalars or of shape `(batch,)` when
+        `per_sample`; `"keep"`, a list with one entry per block: a list with one float 0/1 mask
+        per join of that block, of shape `(n,)`, or `(batch, n)` when `per_sample`.
 
     Example:
 
-    >>> masks = sample_network_keep(DropPath(seed=0), [1, 2, 3])
-    >>> [len(block) for block in masks]
+    >>> draw = sample_network_draw(DropPath(seed=0), [1, 2, 3])
+    >>> [len(block) for block in draw["keep"]]
     [0, 1, 2]
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
     block_columns = [_check_columns(c, f"block_columns[{i}]") for i, c in enumerate(block_columns)]
     is_global, column = drop_path.sample_choice(max(block_columns), batch_size)
-    return [drop_path.block_keep(is_global, column_keep(c, block_column(column, c)), batch_size)
+    keep = [drop_path.block_keep(is_global, column_keep(c, block_column(column, c)), batch_size)
             for c in block_columns]
+    return {"is_global": is_global, "column": column, "keep": keep}
 
 
 def _check_sizes(name, values, length=None, maximum=None):
@@ -173,8 +126,10 @@ class FractalNet(keras.Model):
 
     Training draws drop-path once per step for the whole network (`fractalnet.DropPath`): a
     global draw keeps one network column in every block (`block_column` maps it onto blocks
-    with fewer columns); a local draw drops join inputs independently. At inference every join
-    is the plain mean.
+    with fewer columns); a local draw drops join inputs independently. With one draw per
+    mini-batch (the default), a global step computes only the kept column, forward and
+    backward (`skip_dropped`): the other convs do not run, so their batch-normalization
+    statistics are not updated in that step. At inference every join is the plain mean.
 
     Args:
         num_classes: int >= 1, the number of classes (logits). Ignored when `include_top=False`
@@ -197,7 +152,13 @@ class FractalNet(keras.Model):
         norm_momentum: float in [0, 1), batch-normalization momentum. Defaults to 0.9.
         kernel_initializer: conv kernel initializer. Defaults to `"glorot_uniform"` (Xavier).
         seed: int or `None`, the seed of the drop-path draws.
-        **kwargs: base model arguments (`name`, `dtype`, ...).
+        skip_dropped: bool; when `True` (the default), a global drop-path step with one draw
+            per mini-batch computes only its column (`keras.ops.switch` over one branch per
+            column, and one for local steps); `False` computes every column and masks the
+            joins. Both give the same outputs and gradients; only the skipped convs' moving
+            statistics differ. Per-sample draws always compute every column.
+        **kwargs: base model arguments (`name`, `dtype`, ...). A `dtype` policy such as
+            `"mixed_float16"` reaches every layer; the logits stay in float32.
 
     Call arguments:
         inputs: a 4D tensor `(batch, height, width, channels)`.
@@ -231,8 +192,16 @@ class FractalNet(keras.Model):
     def __init__(self, num_classes=10, columns=(3, 3, 3), filters=(32, 64, 128), input_shape=(32, 32, 3),
                  include_top=True, drop_path_rate=0.15, global_ratio=0.5, per_sample_drop_path=False,
                  dropout_rate=0.0, block_dropout_rates=None, downsampling="max", norm_momentum=0.9,
-                 kernel_initializer="glorot_uniform", seed=None, **kwargs):
+                 kernel_initializer="glorot_uniform", seed=None, skip_dropped=True, **kwargs):
         # Every argument is checked before a layer (or a TensorFlow op) is created.
+        if "depths" in kwargs:  # another FractalNet library's name; its meaning is not ours
+            raise TypeError(
+                "FractalNet has no `depths` argument: pass `columns`, the number of columns C of each "
+                "stage's fractal block (its deepest column has 2**(C-1) convs). "
+                f"Received: depths={kwargs['depths']!r}"
+            )
+        if not isinstance(skip_dropped, bool):
+            raise TypeError(f"Expected `skip_dropped` to be a bool. Received: skip_dropped={skip_dropped!r}")
         if not isinstance(include_top, bool):
             raise TypeError(f"Expected `include_top` to be a bool. Received: include_top={include_top!r}")
         if include_top or num_classes is not None:
@@ -279,15 +248,16 @@ class FractalNet(keras.Model):
         self.norm_momentum = norm_momentum
         self.kernel_initializer = keras.initializers.serialize(keras.initializers.get(kernel_initializer))
         self.seed = seed
+        self.skip_dropped = skip_dropped
 
         rates = block_dropout_rates or (0.0,) * len(columns)
         self.blocks = [
             FractalBlock(c, f, norm_momentum=norm_momentum, dropout_rate=r,
-                         kernel_initializer=kernel_initializer, name=f"stage{s}")
+                         kernel_initializer=kernel_initializer, dtype=self.dtype_policy, name=f"stage{s}")
             for s, (c, f, r) in enumerate(zip(columns, filters, rates))
         ]
         pool = keras.layers.MaxPooling2D if downsampling == "max" else keras.layers.AveragePooling2D
-        self.pools = [pool(2, name=f"pool{s}") for s in range(len(columns))]
+        self.pools = [pool(2, dtype=self.dtype_policy, name=f"pool{s}") for s in range(len(columns))]
         self.drop_path = (
             DropPath(drop_path_rate, global_ratio, per_sample_drop_path, seed=seed, name="drop_path")
             if drop_path_rate > 0 or global_ratio > 0 else None
@@ -362,15 +332,39 @@ class FractalNet(keras.Model):
     def call(self, inputs, training=None, columns=None):
         self._check_inputs(inputs)
         if columns is not None:
-            keeps = [subset_keep(c, s) for c, s in zip(self.block_columns, self._block_subsets(columns))]
+            x = self._stages(inputs, training, subsets=self._block_subsets(columns))
         elif training and self.drop_path is not None:
-            keeps = sample_network_keep(self.drop_path, self.block_columns, batch_size=ops.shape(inputs)[0])
+            x = self._stages_with_drop_path(inputs, training)
         else:
-            keeps = [None] * len(self.blocks)
-        x = inputs
-        for block, pool, keep in zip(self.blocks, self.pools, keeps):
-            x = pool(block(x, training=training, join_keep=keep))
+            x = self._stages(inputs, training)
         return self._head(x, training=training)
+
+    def _stages(self, x, training=None, subsets=None, keeps=None):
+        """The blocks and pools: every column, one subset of columns per block, or masked joins."""
+        for s, (block, pool) in enumerate(zip(self.blocks, self.pools)):
+            x = pool(block(x, training=training, columns=subsets[s] if subsets else None,
+                           join_keep=keeps[s] if keeps else None))
+        return x
+
+    def _stages_with_drop_path(self, x, training):
+        draw = sample_network_draw(self.drop_path, self.block_columns, batch_size=ops.shape(x)[0])
+        if self.per_sample_drop_path or not self.skip_dropped:
+            return self._stages(x, training, keeps=draw["keep"])
+        # One draw for the mini-batch: run one branch, the global column alone or every column
+        # with the local masks. Drawn as for the masked computation: the same seed, the same steps.
+        weights = [w for block in self.blocks for w in block.trainable_weights]
+
+        def global_step(column, x):
+            # A zero term in every weight: each gets a gradient (zero where the column did not
+            # use it), as in the masked computation. PyTorch gives unused weights no gradient,
+            # and Keras' optimizers would then skip their momentum step.
+            y = self._stages(x, training, subsets=self._block_subsets(column))
+            return y + ops.cast(0.0 * sum(ops.mean(ops.cast(w, "float32")) for w in weights), y.dtype)
+
+        branches = [functools.partial(global_step, k) for k in range(self.num_columns)]
+        branches.append(functools.partial(self._stages, training=training, keeps=draw["keep"]))
+        index = ops.where(draw["is_global"], draw["column"], self.num_columns)
+        return switch_with_state(index, branches, x, [v for block in self.blocks for v in block.variables])
 
     def _head(self, x, training=None):
         if not self.include_top:
@@ -405,7 +399,7 @@ class FractalNet(keras.Model):
         for block, pool, subset in zip(self.blocks, self.pools, subsets):
             # Each stage is a nested model: layer names are unique within a block only.
             stage_input = keras.Input(shape=tuple(x.shape[1:]))
-            stage = keras.Model(stage_input, _subset_forward(block, subset, stage_input), name=block.name)
+            stage = keras.Model(stage_input, block.forward(stage_input, columns=subset), name=block.name)
             x = pool(stage(x))
         outputs = self._head(x)
         label = "_".join(str(k) for k in _check_subset(columns, self.num_columns))
@@ -428,24 +422,55 @@ class FractalNet(keras.Model):
             "norm_momentum": self.norm_momentum,
             "kernel_initializer": self.kernel_initializer,
             "seed": self.seed,
+            "skip_dropped": self.skip_dropped,
         }
 
 
-def _subset_forward(block, subset, x):
-    """Applies the convs of the columns `subset` of `block` to `x`, joining only their outputs."""
-    used = [0] * block.columns
+def switch_with_state(index, branches, x, variables):
+    """`keras.ops.switch(index, branches, x)` for branches that update Keras variables.
 
-    def conv(column, z):
-        layer = block.column_layers(column)[used[column]]
-        used[column] += 1
-        return layer(z) if column in subset else None
+    The branches may assign some of `variables` (batch-normalization moving statistics,
+    dropout seeds), which a compiled switch cannot let escape a branch on every backend (JAX
+    traces each branch as a pure function). So each branch runs in a `keras.StatelessScope`
+    that starts from the variables' current values and returns, with its output, the new values
+    of the non-trainable ones; those of the branch that ran are assigned after the switch.
 
-    def join(members, values):
-        kept = [v for m, v in zip(members, values) if m in subset]
-        return kept[0] if len(kept) == 1 else block.join(kept) if kept else None
+    Args:
+        index: int32 scalar tensor in [0, len(branches)).
+        branches: callables `branch(x)` returning tensors of one structure, shape and dtype.
+        x: the branches' input.
+        variables: every Keras variable the branches read or assign.
 
-    outputs = expand_fractal(block.columns, conv, join, x)
-    return join(tuple(range(block.columns)), outputs)
+    Returns:
+        The output of `branches[index](x)`.
+
+    Example:
+
+    >>> counter = keras.Variable(0, trainable=False)
+    >>> def bump(by):
+    ...     def branch(x):
+    ...         counter.assign(counter + by)
+    ...         return x * by
+    ...     return branch
+    >>> y = switch_with_state(1, [bump(1), bump(10)], keras.ops.ones(()), [counter])
+    >>> float(y), int(counter.value)
+    (10.0, 10)
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    state = [v for v in variables if not v.trainable]
+
+    def stateless(branch):
+        def run(x):
+            with keras.StatelessScope([(v, v.value) for v in variables]) as scope:
+                y = branch(x)
+            return y, [scope.get_current_value(v) for v in state]
+        return run
+
+    y, values = ops.switch(index, [stateless(branch) for branch in branches], x)
+    for variable, value in zip(state, values):
+        variable.assign(value)
+    return y
 
 
 def evaluate_columns(model, x, y, columns=None, batch_size=128):
@@ -562,8 +587,8 @@ def recalibrate_batch_norm(model, x, batch_size=64):
     """Recomputes the moving statistics of every batch normalization of `model` from `x`.
 
     Each `BatchNormalization` layer's moving mean and variance are reset, then set to the
-    average of its batch statistics over `x`, in one pass in training mode; no weight is
-    trained. Use it when a model runs in another configuration than the one it was trained in,
+    average of its batch statistics over `x`, in one pass in training mode, with every column
+    and no drop-path for a `FractalNet` (the network as it predicts); no weight is trained. Use it when a model runs in another configuration than the one it was trained in,
     such as one column of a FractalNet: inside the network its convs read joins (means of
     columns), alone they read single convs. It changes `model` in place (layers shared with
     another model included), so apply it to a copy: see `standalone_column_model`.
@@ -598,11 +623,13 @@ def recalibrate_batch_norm(model, x, batch_size=64):
     for layer in norms:
         layer.moving_mean.assign(ops.zeros(layer.moving_mean.shape, layer.moving_mean.dtype))
         layer.moving_variance.assign(ops.ones(layer.moving_variance.shape, layer.moving_variance.dtype))
+    # Every column, plain means: the network as it predicts, not a drop-path sub-network.
+    everything = {"columns": list(range(model.num_columns))} if isinstance(model, FractalNet) else {}
     try:
         for step, start in enumerate(range(0, len(x), batch_size)):
             for layer in norms:  # momentum step / (step + 1): a running average of the batches
                 layer.momentum = step / (step + 1)
-            model(x[start:start + batch_size], training=True)
+            model(x[start:start + batch_size], training=True, **everything)
     finally:
         for layer, momentum in zip(norms, momenta):
             layer.momentum = momentum

@@ -125,7 +125,7 @@ def test_global_draw_runs_exactly_the_chosen_column(columns):
         k = int(draw["column"])
         seen.add(k)
         np.testing.assert_allclose(
-            to_numpy(block(x, join_keep=draw["keep"][0])), to_numpy(block.call_column(x, k)), rtol=1e-6, atol=1e-6
+            to_numpy(block(x, join_keep=draw["keep"][0])), to_numpy(block(x, columns=k)), rtol=1e-6, atol=1e-6
         )
     assert len(seen) > 1
 
@@ -172,7 +172,7 @@ def test_global_draw_shares_the_column_across_blocks_of_a_network():
         draw = drop_path.sample(columns=3, blocks=2)
         k = int(draw["column"])
         y = second(first(x, join_keep=draw["keep"][0]), join_keep=draw["keep"][1])
-        expected = second.call_column(first.call_column(x, k), k)
+        expected = second(first(x, columns=k), columns=k)
         np.testing.assert_allclose(to_numpy(y), to_numpy(expected), rtol=1e-6, atol=1e-6)
 
 
@@ -184,7 +184,7 @@ def test_per_sample_global_draw_runs_each_samples_own_column():
     columns = to_numpy(draw["column"])
     assert len(set(columns.tolist())) > 1
     y = to_numpy(block(x, join_keep=draw["keep"][0]))
-    alone = [to_numpy(block.call_column(x, k)) for k in range(3)]
+    alone = [to_numpy(block(x, columns=k)) for k in range(3)]
     for sample, k in enumerate(columns):
         np.testing.assert_allclose(y[sample], alone[k][sample], rtol=1e-6, atol=1e-6)
 

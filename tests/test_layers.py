@@ -73,7 +73,7 @@ def test_layer_docstrings_have_args_call_arguments_and_example(name):
 
 
 @pytest.mark.parametrize("function", [expand_fractal, fractal_joins, column_keep,
-                                      FractalBlock.column_layers, FractalBlock.call_column])
+                                      FractalBlock.column_layers, FractalBlock.forward])
 def test_public_functions_document_args_and_an_example(function):
     doc = function.__doc__
     assert "Args:" in doc and "Example:" in doc and ">>> " in doc
@@ -284,7 +284,7 @@ def test_column_keep_reduces_the_block_to_column_k(columns):
     for k in range(columns):
         np.testing.assert_allclose(
             to_numpy(block(x, join_keep=column_keep(columns, k))),
-            to_numpy(block.call_column(x, k)), rtol=1e-6, atol=1e-6,
+            to_numpy(block(x, columns=k)), rtol=1e-6, atol=1e-6,
         )
 
 
@@ -294,7 +294,7 @@ def test_per_sample_column_keep_gives_each_sample_its_column():
     x = keras.random.normal((3, 6, 6, 2), seed=3)
     y = to_numpy(block(x, join_keep=column_keep(3, np.array([2, 0, 1]))))
     for sample, k in enumerate([2, 0, 1]):
-        np.testing.assert_allclose(y[sample], to_numpy(block.call_column(x, k))[sample], rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(y[sample], to_numpy(block(x, columns=k))[sample], rtol=1e-6, atol=1e-6)
 
 
 def test_block_without_keep_is_not_any_single_column():
@@ -303,7 +303,7 @@ def test_block_without_keep_is_not_any_single_column():
     x = keras.random.normal((2, 6, 6, 2), seed=4)
     y = to_numpy(block(x))
     for k in range(3):
-        assert not np.allclose(y, to_numpy(block.call_column(x, k)), atol=1e-4)
+        assert not np.allclose(y, to_numpy(block(x, columns=k)), atol=1e-4)
 
 
 def test_block_rejects_join_keep_of_wrong_length():
@@ -362,10 +362,10 @@ def test_block_refuses_a_drop_path_that_is_not_a_layer():
         FractalBlock(columns=2, filters=2, drop_path=lambda inputs, columns, training: None)
 
 
-def test_call_column_before_the_block_is_built_leaves_the_block_usable():
+def test_a_column_computed_before_the_block_is_built_leaves_the_block_usable():
     block = FractalBlock(columns=2, filters=3)
     x = keras.random.normal((1, 5, 5, 2), seed=0)
-    alone = to_numpy(block.call_column(x, 1))
+    alone = to_numpy(block(x, columns=1))
     np.testing.assert_allclose(to_numpy(block(x, join_keep=column_keep(2, 1))), alone, rtol=1e-6, atol=1e-6)
 
 

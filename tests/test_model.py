@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import fractalnet
-from fractalnet import ConvBlock, DropPath, FractalNet, column_keep, fractal_joins
-from fractalnet.model import block_column, create_fractal_net, evaluate_columns, sample_network_keep, subset_keep
+from fractalnet import ConvBlock, DropPath, FractalBlock, FractalNet, column_keep, fractal_joins
+from fractalnet.model import block_column, create_fractal_net, evaluate_columns, sample_network_draw
 
 PAPER_20_LAYER_TRAINABLE = {10: 33_724_618, 100: 33_770_788}  # ../shared/PAPER.md, "Parameter counts"
 
@@ -34,11 +34,11 @@ def count_convs(model):
 
 
 @pytest.mark.parametrize(
-    "name", ["FractalNet", "create_fractal_net", "evaluate_columns", "subset_keep", "block_column",
-             "sample_network_keep"],
+    "name", ["FractalNet", "create_fractal_net", "evaluate_columns", "block_column", "sample_network_draw",
+             "switch_with_state"],
 )
 def test_model_docstrings_name_chapter_5(name):
-    assert "Defined in chapter 5 (book/05_fractalnet.ipynb)." in getattr(fractalnet, name).__doc__
+    assert "Defined in chapter 5 (book/05_fractalnet.ipynb)." in getattr(fractalnet.model, name).__doc__
 
 
 # --- structure -------------------------------------------------------------------------------
@@ -107,9 +107,9 @@ def test_block_dropout_rates_reach_every_conv_of_their_stage():
 # --- columns ---------------------------------------------------------------------------------
 
 
-def test_sample_network_keep_refuses_more_than_max_columns():
+def test_sample_network_draw_refuses_more_than_max_columns():
     with pytest.raises(ValueError, match=r"`block_columns\[1\]` to be an integer in \[1, 12\]. Received: block_columns\[1\]=13"):
-        sample_network_keep(DropPath(), [3, 13])
+        sample_network_draw(DropPath(), [3, 13])["keep"]
 
 
 def test_block_column_clips_onto_blocks_with_fewer_columns():
@@ -117,18 +117,15 @@ def test_block_column_clips_onto_blocks_with_fewer_columns():
     assert to_numpy(block_column(np.array([0, 3, 1]), 2)).tolist() == [0, 1, 1]
 
 
-def test_subset_keep_of_one_column_equals_column_keep():
-    for columns in (1, 2, 3, 4):
-        for k in range(columns):
-            ours = [to_numpy(m).tolist() for m in subset_keep(columns, [k])]
-            chapter_3 = [to_numpy(m).tolist() for m in column_keep(columns, k)]
-            assert ours == chapter_3
-
-
-def test_subset_keep_keeps_members_in_the_subset_or_all_when_none_is():
+def test_a_subset_of_block_columns_equals_the_masked_block():
+    # The subset rule: each join averages its members in the subset; a join with none of them
+    # only feeds dropped columns (any mask does). For four columns and {0, 1}:
     assert fractal_joins(4) == ((2, 3), (1, 2, 3), (2, 3), (0, 1, 2, 3))
-    masks = [to_numpy(m).tolist() for m in subset_keep(4, [0, 1])]
-    assert masks == [[1, 1], [1, 0, 0], [1, 1], [1, 1, 0, 0]]
+    block = FractalBlock(4, 4)
+    x = images(size=8)
+    masked = block(x, join_keep=[[1, 1], [1, 0, 0], [1, 1], [1, 1, 0, 0]])
+    np.testing.assert_allclose(to_numpy(block(x, columns=[0, 1])), to_numpy(masked), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(block(x, columns=[1, 0])), to_numpy(masked), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
@@ -142,7 +139,7 @@ def test_column_model_computes_the_columns_own_chain_of_convs():
     model, x = tiny(include_top=False), images()
     expected = x
     for block, pool in zip(model.blocks, model.pools):
-        expected = pool(block.call_column(expected, block.columns - 1))
+        expected = pool(block(expected, columns=block.columns - 1))
     np.testing.assert_allclose(to_numpy(model.column_model(2)(x)), to_numpy(expected), atol=1e-6)
 
 
@@ -205,7 +202,7 @@ def test_global_draws_keep_one_network_column_in_blocks_of_different_sizes():
     drop_path = DropPath(global_ratio=1.0, seed=1)
     seen = set()
     for _ in range(30):
-        masks = sample_network_keep(drop_path, [1, 2, 3])
+        masks = sample_network_draw(drop_path, [1, 2, 3])["keep"]
         candidates = [k for k in range(3) if all(
             [to_numpy(m).tolist() for m in block] == [to_numpy(m).tolist() for m in column_keep(c, block_column(k, c))]
             for block, c in zip(masks, [1, 2, 3]))]
@@ -240,13 +237,13 @@ def test_network_local_masks_are_drawn_independently_per_block():
     model = tiny(columns=(2, 3, 3), filters=(4, 4, 4), drop_path_rate=0.5, global_ratio=0.0,
                  per_sample_drop_path=True, seed=5)
     for block_columns in ([3, 3], model.block_columns):
-        masks = sample_network_keep(model.drop_path, block_columns, batch_size=draws)
+        masks = sample_network_draw(model.drop_path, block_columns, batch_size=draws)["keep"]
         a, b = masks[-2], masks[-1]  # two blocks of 3 columns
         agree = np.all([(to_numpy(m) == to_numpy(n)).all(axis=1) for m, n in zip(a, b)], axis=0)
         assert agree.mean() < 0.15, agree.mean()
     per_batch = tiny(columns=(3, 3), filters=(4, 4), drop_path_rate=0.5, global_ratio=0.0, seed=6)
     same = sum(
-        all(np.array_equal(to_numpy(m), to_numpy(n)) for m, n in zip(*sample_network_keep(per_batch.drop_path, [3, 3])))
+        all(np.array_equal(to_numpy(m), to_numpy(n)) for m, n in zip(*sample_network_draw(per_batch.drop_path, [3, 3])["keep"]))
         for _ in range(40)
     )
     assert same < 20
@@ -254,7 +251,7 @@ def test_network_local_masks_are_drawn_independently_per_block():
 
 def test_local_draws_in_blocks_of_different_sizes_always_keep_an_input():
     drop_path = DropPath(local_rate=0.9, global_ratio=0.0, per_sample=True, seed=2)
-    masks = sample_network_keep(drop_path, [2, 3, 4], batch_size=500)
+    masks = sample_network_draw(drop_path, [2, 3, 4], batch_size=500)["keep"]
     for block, columns in zip(masks, [2, 3, 4]):
         assert [tuple(m.shape) for m in block] == [(500, len(j)) for j in fractal_joins(columns)]
         assert all(to_numpy(m).sum(axis=1).min() >= 1 for m in block)
