@@ -69,7 +69,8 @@ class ConvBlock(keras.layers.Layer):
         kernel_initializer: initializer of the convolution kernel. Defaults to
             `"glorot_uniform"` (Xavier).
         use_bias: bool, or `None` (the default) for "only when `normalization` is `None`".
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...). The layer's dtype policy is its
+            sublayers' too: with `dtype="mixed_float16"` it computes in float16 throughout.
 
     Call arguments:
         inputs: a 4D tensor `(batch, height, width, channels)`.
@@ -106,13 +107,13 @@ class ConvBlock(keras.layers.Layer):
         self.conv = keras.layers.Conv2D(
             self.filters, self.kernel_size, padding="same",
             use_bias=(normalization is None) if use_bias is None else use_bias,
-            kernel_initializer=self.kernel_initializer, name="conv",
+            kernel_initializer=self.kernel_initializer, dtype=self.dtype_policy, name="conv",
         )
         self.dropout = (
-            keras.layers.Dropout(self.dropout_rate, name="dropout") if self.dropout_rate > 0 else None
+            keras.layers.Dropout(self.dropout_rate, dtype=self.dtype_policy, name="dropout") if self.dropout_rate > 0 else None
         )
         self.norm = (
-            keras.layers.BatchNormalization(momentum=self.norm_momentum, name="norm")
+            keras.layers.BatchNormalization(momentum=self.norm_momentum, dtype=self.dtype_policy, name="norm")
             if normalization == "batch" else None
         )
 
@@ -392,7 +393,8 @@ class FractalBlock(keras.layers.Layer):
             random path, not a column). A network of blocks samples once, with
             `DropPath(...)(x, columns=C, blocks=B)`, and passes each block its masks through
             `join_keep`, as `fractalnet.FractalNet` does. Defaults to `None` (no drop-path).
-        **kwargs: base layer arguments (`name`, `dtype`, ...).
+        **kwargs: base layer arguments (`name`, `dtype`, ...); the dtype policy reaches every
+            conv and the join.
 
     Call arguments:
         inputs: a 4D tensor `(batch, height, width, channels)`.
@@ -431,10 +433,10 @@ class FractalBlock(keras.layers.Layer):
             ConvBlock(self.filters, kernel_size=kernel_size, activation=activation,
                       normalization=normalization, norm_momentum=norm_momentum,
                       dropout_rate=dropout_rate, kernel_initializer=kernel_initializer,
-                      use_bias=use_bias, name=f"column{k}_conv{i}")
+                      use_bias=use_bias, dtype=self.dtype_policy, name=f"column{k}_conv{i}")
             for k in range(self.columns) for i in range(2 ** k)
         ]
-        self.join = Join(name="join")
+        self.join = Join(dtype=self.dtype_policy, name="join")
         if isinstance(drop_path, dict):
             drop_path = keras.saving.deserialize_keras_object(drop_path)
         if drop_path is not None and not isinstance(drop_path, keras.layers.Layer):

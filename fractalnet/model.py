@@ -263,8 +263,8 @@ class FractalNet(keras.Model):
             if drop_path_rate > 0 or global_ratio > 0 else None
         )
         if include_top:
-            self.global_pool = keras.layers.GlobalAveragePooling2D(name="global_pool")
-            self.head_dropout = keras.layers.Dropout(dropout_rate, name="head_dropout") if dropout_rate else None
+            self.global_pool = keras.layers.GlobalAveragePooling2D(dtype=self.dtype_policy, name="global_pool")
+            self.head_dropout = keras.layers.Dropout(dropout_rate, dtype=self.dtype_policy, name="head_dropout") if dropout_rate else None
             # Logits in the variables' dtype: float32 under mixed_float16 / mixed_bfloat16.
             self.classifier = keras.layers.Dense(num_classes, dtype=self.dtype_policy.variable_dtype, name="logits")
         self.build((None,) + image_shape)
