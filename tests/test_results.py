@@ -1,0 +1,113 @@
+"""Tests of chapter 6's results store: configurations, code hashes, load-or-train, and the stored models."""
+
+import json
+import pathlib
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+import fractalnet
+from fractalnet import results
+from fractalnet.data import load_fashion_mnist
+from fractalnet.results import (
+    DEFAULT_CONFIG, EXPERIMENTS, code_hash, experiment_config, load_or_train, load_result, register_experiment,
+)
+from test_data import needs_fashion_mnist
+
+STORE = pathlib.Path(__file__).resolve().parent.parent / "results"
+STORED = sorted(path.parent for path in STORE.glob("*/config.json"))
+# A few steps of a tiny network: the whole code path of an experiment in seconds.
+TINY = {"filters": [4, 8, 8], "epochs": 1, "train_subset": 200, "precision": "float32"}
+
+
+def test_experiment_config_fills_defaults_and_refuses_unknown_settings():
+    config = experiment_config(columns=(2, 2, 2))
+    assert config == {**DEFAULT_CONFIG, "columns": [2, 2, 2]}  # tuples stored as lists, as in JSON
+    with pytest.raises(KeyError, match="colums"):
+        experiment_config(colums=[1])
+
+
+def test_register_experiment_needs_a_folder_name():
+    with pytest.raises(ValueError, match="name='../x'"):
+        register_experiment("../x")
+    assert "fashion_fractalnet" in EXPERIMENTS  # the chapter's experiment
+
+
+def test_code_hash_follows_every_module_of_the_package(tmp_path, monkeypatch):
+    copy = tmp_path / "fractalnet"
+    shutil.copytree(pathlib.Path(fractalnet.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fractalnet, "__file__", str(copy / "__init__.py"))
+    before = code_hash()
+    assert before == code_hash() and len(before) == 16
+    (copy / "layers.py").write_text((copy / "layers.py").read_text() + "\n# a change\n")
+    assert code_hash() != before
+
+
+def fake_result(directory, config, code):
+    directory.mkdir(parents=True)
+    (directory / "config.json").write_text(json.dumps({"config": experiment_config(**config), "code_hash": code}))
+    (directory / "scores.json").write_text(json.dumps({"test_accuracy": 0.5}))
+    (directory / "history.csv").write_text("epoch,loss\n0,1.0\n")
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save(directory / "model.keras")
+    return directory
+
+
+def test_a_result_loads_only_when_complete_and_its_configuration_and_code_match(tmp_path):
+    config = {"epochs": 3}
+    assert load_result(tmp_path / "missing", config) is None
+    folder = fake_result(tmp_path / "a", config, code_hash())
+    loaded = load_result(folder, config)
+    assert loaded["scores"] == {"test_accuracy": 0.5} and loaded["history"] == {"epoch": [0], "loss": [1.0]}
+    assert isinstance(loaded["model"], keras.Model)
+    assert load_result(folder, {"epochs": 4}) is None  # another configuration
+    stale = fake_result(tmp_path / "b", config, "0" * 16)
+    assert load_result(stale, config) is None  # produced by other code
+    assert load_result(stale, config, check_code=False) is not None
+    (folder / "model.keras").unlink()
+    assert load_result(folder, config) is None  # unfinished
+
+
+def test_load_or_train_trains_only_what_is_missing_or_stale(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_run(config, directory, verbose=2):
+        calls.append(config)
+        fake_result(pathlib.Path(directory), config, code_hash())
+        return load_result(directory, config)
+
+    monkeypatch.setattr(results, "run_experiment", fake_run)
+    _, trained = load_or_train("x", tmp_path, config={"epochs": 2})
+    assert trained and len(calls) == 1
+    _, trained = load_or_train("x", tmp_path, config={"epochs": 2})
+    assert not trained and len(calls) == 1
+
+
+@needs_fashion_mnist
+def test_an_experiment_writes_a_model_that_takes_raw_images_and_loads_after_importing_fractalnet(tmp_path):
+    result = results.run_experiment(TINY, tmp_path / "tiny", verbose=0)
+    assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == [
+        "config.json", "history.csv", "model.keras", "scores.json", "training"]
+    provenance = json.loads((tmp_path / "tiny" / "config.json").read_text())
+    assert provenance["code_hash"] == code_hash() and provenance["config"] == experiment_config(**TINY)
+    scores = result["scores"]
+    assert set(scores["column_test_accuracy"]) == {"0", "1", "2", "all"}
+    assert scores["epochs"] == 1 and scores["train_seconds"] > 0
+    (_, _), (x_test, y_test) = load_fashion_mnist()
+    model = keras.saving.load_model(tmp_path / "tiny" / "model.keras")
+    logits = model.predict(x_test[:500], verbose=0)  # raw uint8 images, 28x28x1
+    assert logits.shape == (500, 10)
+    accuracy = float(np.mean(np.argmax(model.predict(x_test, batch_size=500, verbose=0), -1) == y_test))
+    assert accuracy == pytest.approx(scores["test_accuracy"], abs=1e-3)
+
+
+@needs_fashion_mnist
+@pytest.mark.parametrize("folder", STORED, ids=lambda p: p.name)
+def test_every_stored_model_still_scores_what_its_result_records(folder):
+    # Inference barely moves between CPUs (unlike training): 0.2 points of test accuracy.
+    recorded = json.loads((folder / "scores.json").read_text())["test_accuracy"]
+    (_, _), (x_test, y_test) = load_fashion_mnist()
+    model = keras.saving.load_model(folder / "model.keras")
+    accuracy = float(np.mean(np.argmax(model.predict(x_test, batch_size=500, verbose=0), -1) == y_test))
+    assert abs(accuracy - recorded) <= 0.002, (accuracy, recorded)
