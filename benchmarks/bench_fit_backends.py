@@ -11,7 +11,9 @@ drop-path, SGD) is trained by `fit` in a fresh process per setting:
 
 Each process times its second epoch (the first compiles). Settings run round-robin, `--rounds`
 times, so every setting sees the same machine; the best round is reported, as the least
-disturbed by the machine's other work. Backends whose packages are missing are skipped:
+disturbed by the machine's other work. A setting that is not done within `--timeout` seconds
+(compiling included) is reported as such. Backends whose packages are missing fail with their
+import error:
 
     .venv/bin/python benchmarks/bench_fit_backends.py --python-jax-torch .venv-backends/bin/python
 
@@ -66,10 +68,13 @@ def settings(backends):
             yield {"backend": backend, "jit": False, "spe": 1, "input": "tf.data"}
 
 
-def run(setting, python, images):
+def run(setting, python, images, timeout):
     env = dict(os.environ, KERAS_BACKEND=setting["backend"], PYTHONPATH=str(ROOT))
-    job = subprocess.run([python, "-c", WORKER, json.dumps({**setting, "images": images})], env=env,
-                         capture_output=True, text=True, timeout=1800)
+    try:
+        job = subprocess.run([python, "-c", WORKER, json.dumps({**setting, "images": images})], env=env,
+                             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"not done after {timeout} s (compiling and two epochs)"
     if job.returncode != 0:
         return None, job.stderr.strip().splitlines()[-1] if job.stderr.strip() else "failed"
     return json.loads(job.stdout.strip().splitlines()[-1])["images_per_s"], None
@@ -82,6 +87,7 @@ def main(argv=None):
     parser.add_argument("--images", type=int, default=1280, help="images per timed epoch")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backends", nargs="+", default=["tensorflow", "jax", "torch"])
+    parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per setting and round")
     args = parser.parse_args(argv)
     python = {"tensorflow": sys.executable, "jax": args.python_jax_torch, "torch": args.python_jax_torch}
     all_settings = list(settings(args.backends))
@@ -89,7 +95,7 @@ def main(argv=None):
     for _ in range(args.rounds):
         for setting in all_settings:
             key = json.dumps(setting)
-            speed, error = run(setting, python[setting["backend"]], args.images)
+            speed, error = run(setting, python[setting["backend"]], args.images, args.timeout)
             if speed is None:
                 errors[key] = error
             else:

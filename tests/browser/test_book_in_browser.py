@@ -278,3 +278,51 @@ def test_column_explorer_thumbnails_load_and_captions_show(page, base_url, name)
         caption = figure.locator(":scope > figcaption")
         assert caption.count() == 1 and caption.inner_text().strip() and caption.is_visible()
     assert page.problems == []
+
+
+# --- navigation on phones, projectors and desktops ---------------------------------------------
+
+CHAPTER = "book/01_depth_problem.html"
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_phone_the_menu_button_opens_the_chapter_list_and_the_contents_button_the_page_contents(
+        phone, base_url):
+    phone.goto(base_url + CHAPTER, wait_until="load")
+    for toggle, dialog, link in ((".primary-toggle", "#pst-primary-sidebar-modal", "a[href*='02_expansion_rule']"),
+                                 (".secondary-toggle", "#pst-secondary-sidebar-modal", "a[href^='#']")):
+        modal = phone.locator(dialog)
+        assert not modal.evaluate("d => d.open")
+        buttons = phone.locator(toggle)
+        assert buttons.count() == 1, f"{buttons.count()} {toggle} buttons: the theme's handler takes the first"
+        buttons.tap()
+        assert modal.evaluate("d => d.open"), f"tapping {toggle} opened nothing"
+        assert modal.locator(link).first.is_visible()
+        phone.keyboard.press("Escape")
+        assert not modal.evaluate("d => d.open")
+    assert phone.locator(".search-button").first.is_visible()  # no tooltip left over it
+
+
+@pytest.mark.parametrize("width, height", [(1400, 900), (1024, 768)])  # a desktop, a projector
+def test_on_a_wide_screen_the_menu_button_hides_and_shows_the_sidebar(browser, base_url, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(base_url + CHAPTER, wait_until="load")
+    sidebar = page.locator("#pst-primary-sidebar")
+    article = page.locator("article.bd-article")
+    assert sidebar.is_visible()
+    narrow = article.bounding_box()["width"]
+    page.locator(".primary-toggle").click()
+    page.wait_for_timeout(400)
+    assert not sidebar.is_visible(), "the sidebar did not hide"
+    assert article.bounding_box()["width"] > narrow, "the page did not widen"
+    page.locator(".primary-toggle").click()
+    page.wait_for_timeout(400)
+    assert sidebar.is_visible()
+    context.close()
