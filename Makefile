@@ -15,7 +15,7 @@ QUICK := FRACTALNET_QUICK=1
 .PHONY: book test setup system widget-js lab export notebooks unit backends nbval book-check browser clean
 
 book: setup
-	$(BIN)/jupyter-book build . --all
+	$(BIN)/python tools/build_book.py
 
 test: setup unit backends nbval book-check browser
 
@@ -63,7 +63,7 @@ nbval: setup
 		--nbval-sanitize-with tests/nbval_sanitize.cfg book
 
 book-check: setup
-	$(BIN)/python tools/build_book_strict.py
+	$(BIN)/python tools/build_book.py --strict
 
 # The strict build in headless Chromium, offline: no console errors, animations play, explorers
 # respond; screenshots in test-artifacts/screenshots/.

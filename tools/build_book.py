@@ -1,0 +1,120 @@
+"""Build the book: the real run (`make book`) or the strict check of the committed outputs (`make test`).
+
+    python tools/build_book.py            # every chapter executed without the test flag -> _build/html
+    python tools/build_book.py --strict   # the committed outputs, warnings are errors -> _build/strict
+
+Both builds use the book's `_config.yml` with three things decided at build time, never typed in:
+
+- **The repository.** Its URL comes from `$FRACTALNET_REPOSITORY_URL`, else from the git remote
+  `origin` when that is an https address. Only then does the book show a repository button and
+  launch buttons (Colab, Binder); a checkout with no public remote gets neither, rather than
+  links to a repository that may not exist.
+- **The runnable book**, `fractalnet-book.zip` (linked from the page "Run it yourself"): the two
+  packages, the chapters with their outputs cleared, the requirements and a two-line README, for
+  a bare Jupyter, a Colab session or an offline classroom.
+- **The notebooks a page offers for download** are the ones its build rendered: after the real
+  run, the executed chapters replace the committed ones (run under the test flag) in the site.
+
+The strict build renders the committed outputs (`execute_notebooks: off`) with `-W -n
+--keep-going`: any Sphinx warning, missing reference, missing figure or stderr output fails it.
+"""
+
+import argparse
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RUNNABLE = ROOT / "_build" / "runnable" / "fractalnet-book.zip"
+RUNNABLE_README = """# FractalNet, step by step: the runnable book
+
+    pip install .            # the fractalnet and fractalviz packages, and what they need
+    pip install -r requirements.txt && jupyter lab book   # then open a chapter
+"""
+
+
+def repository_url():
+    """The book's public repository: $FRACTALNET_REPOSITORY_URL, or an https git remote; else None."""
+    url = os.environ.get("FRACTALNET_REPOSITORY_URL", "").strip()
+    if not url:
+        remote = subprocess.run(["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True)
+        url = remote.stdout.strip() if remote.returncode == 0 else ""
+    url = url.removesuffix(".git")
+    return url if url.startswith("https://") else None
+
+
+def book_config(strict):
+    """The book's configuration for this build (see the module docstring)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    if strict:
+        config["execute"]["execute_notebooks"] = "off"
+    url = repository_url()
+    html = config.setdefault("html", {})
+    if url:
+        config["repository"] = {"url": url, "branch": "main", "path_to_book": ""}
+        html.update(use_repository_button=True, use_issues_button=False)
+        config["launch_buttons"] = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
+                                    "colab_url": "https://colab.research.google.com"}
+    else:
+        config.pop("repository", None)
+        html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
+        config["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
+    return config
+
+
+def write_runnable_book(path=RUNNABLE):
+    """Writes the runnable book's zip: packages, chapters without outputs, requirements, README."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in ("fractalnet", "fractalviz"):
+            for source in sorted((ROOT / package).rglob("*")):
+                if source.is_file() and "__pycache__" not in source.parts:
+                    archive.write(source, f"fractalnet-book/{source.relative_to(ROOT)}")
+        for chapter in sorted((ROOT / "book").glob("*.ipynb")):
+            notebook = nbformat.read(chapter, as_version=4)
+            for cell in notebook.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            archive.writestr(f"fractalnet-book/book/{chapter.name}", nbformat.writes(notebook))
+        for name in ("pyproject.toml", "requirements.txt"):
+            archive.write(ROOT / name, f"fractalnet-book/{name}")
+        archive.writestr("fractalnet-book/README.md", RUNNABLE_README)
+    return path
+
+
+def serve_executed_notebooks(site):
+    """Puts the notebooks the build executed where the pages' download buttons point."""
+    for executed in (site / "_build" / "jupyter_execute" / "book").glob("*.ipynb"):
+        shutil.copyfile(executed, site / "_build" / "html" / "_sources" / "book" / executed.name)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--strict", action="store_true", help="render the committed outputs; warnings fail")
+    args = parser.parse_args(argv)
+    site = ROOT / "_build" / "strict" if args.strict else ROOT  # the build writes site/_build/html
+    config_dir = ROOT / "_build" / ("config-strict" if args.strict else "config")
+    if args.strict:
+        shutil.rmtree(site, ignore_errors=True)  # no stale pages from an earlier table of contents
+    config_dir.mkdir(parents=True, exist_ok=True)
+    config_path = config_dir / "_config.yml"
+    config_path.write_text(yaml.safe_dump(book_config(args.strict), sort_keys=False), encoding="utf-8")
+    write_runnable_book()
+    command = [str(pathlib.Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+               "--config", str(config_path), "--all"]
+    if args.strict:
+        command += ["--path-output", str(site), "-W", "-n", "--keep-going"]
+    status = subprocess.call(command, cwd=ROOT)
+    if status == 0 and not args.strict:
+        serve_executed_notebooks(site)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
