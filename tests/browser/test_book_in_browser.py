@@ -326,3 +326,44 @@ def test_on_a_wide_screen_the_menu_button_hides_and_shows_the_sidebar(browser, b
     page.wait_for_timeout(400)
     assert sidebar.is_visible()
     context.close()
+
+
+# --- dark mode and print ----------------------------------------------------------------------
+
+CONTRAST = """el => {
+  const rgb = s => s.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  let node = el, bg = null;
+  while (node && node.nodeType === 1) {
+    const c = rgb(getComputedStyle(node).backgroundColor);
+    if (c.length < 4 || c[3] > 0) { bg = c; break; }
+    node = node.parentElement;
+  }
+  const fg = lum(rgb(getComputedStyle(el).color)), back = lum(bg || [255, 255, 255]);
+  return (Math.max(fg, back) + 0.05) / (Math.min(fg, back) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_captions_of_animations_and_explorers_meet_wcag_aa_contrast_in_both_themes(browser, base_url, scheme):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    for name in sorted(set(ANIMATION_PAGES + EXPLORER_PAGES)):
+        page.goto(base_url + name, wait_until="load")
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme
+        for caption in page.locator("figure.fractalviz-figure figcaption").all():
+            ratio = caption.evaluate(CONTRAST)
+            assert ratio >= 4.5, f"{name}, {scheme}: caption contrast {ratio:.2f}:1"
+    context.close()
+
+
+def test_printed_pages_hide_the_controls_of_animations_and_explorers(page, base_url):
+    page.emulate_media(media="print")
+    for name in ANIMATION_PAGES[:1] + EXPLORER_PAGES[:1]:
+        page.goto(base_url + name, wait_until="load")
+        for selector in (".anim-buttons", ".anim-slider", ".fractal-explorer .fe-controls"):
+            for control in page.locator(selector).all():
+                assert not control.is_visible(), f"{name}: {selector} printed"
