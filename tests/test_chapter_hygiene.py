@@ -58,3 +58,33 @@ def test_no_prose_is_removed_from_the_page(path):
     for cell, source in cells(path):
         if cell["cell_type"] == "markdown":
             assert "remove-cell" not in cell.get("metadata", {}).get("tags", []), source[:60]
+
+
+# `{glue}`, `{glue:}` and `{glue:any}` paste a value's text/plain, which for a string is its repr:
+# the page would show it in quote marks. Strings are pasted with `{glue:text}`, which unquotes them
+# (tests/test_built_glue.py checks the built pages themselves).
+REPR_GLUE = re.compile(r"\{glue(?::any|:)?\}`([A-Za-z_][A-Za-z0-9_]*)`")
+
+
+def glued_strings(path):
+    names = set()
+    for cell, _ in cells(path):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain", "")
+            if name and text[:1] in "'\"" and text[:1]:
+                names.add(name)
+    return names
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_glued_strings_are_pasted_as_plain_text(path):
+    strings = glued_strings(path)
+    for cell, source in cells(path):
+        if cell["cell_type"] == "markdown":
+            quoted = set(REPR_GLUE.findall(source)) & strings
+            assert not quoted, f"{path.name} pastes strings {sorted(quoted)} in quote marks: use {{glue:text}}"
+
+
+def test_a_string_pasted_with_the_repr_role_is_caught():
+    assert REPR_GLUE.findall("about {glue:}`ratio` and {glue}`b`, not {glue:text}`c`") == ["ratio", "b"]
