@@ -206,7 +206,9 @@
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var pos = layout(graph), depth = 0;
     Object.keys(pos).forEach(function (id) { depth = Math.max(depth, pos[id][1]); });
-    var colPx = 46, rowPx = Math.max(5, Math.min(28, 520 / (depth + 1)));
+    // Rows never thinner than 14 px (a conv box stays a box, labels stay apart): a deep network
+    // scrolls inside its frame instead of shrinking to lines.
+    var colPx = 46, rowPx = Math.max(14, Math.min(28, 520 / (depth + 1)));
     var W = colPx * (graph.columns + 0.6), H = rowPx * (depth + 1) + 8;
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("width", W); svg.setAttribute("height", H);
@@ -242,12 +244,12 @@
         attrs = { x: X(-0.4), y: Y(p[1]) - 6, width: (graph.columns - 0.2) * colPx, height: 12, rx: 3, fill: COLORS.pool };
         el("rect", Object.assign(common, attrs), gNodes, true);
         var label = el("text", { x: X((graph.columns - 1) / 2), y: Y(p[1]) + 3.5, "text-anchor": "middle",
-                                 "font-size": 9, fill: "#fff" }, gNodes, true);
+                                 "font-size": 11, fill: "#fff" }, gNodes, true);
         label.textContent = "pool";
       } else {
         if (n.kind === "input") el("line", { x1: X(0), y1: Y(p[1]), x2: X(graph.columns - 1), y2: Y(p[1]), stroke: COLORS.edge }, gNodes, true);
         el("circle", Object.assign(common, { cx: X(p[0]), cy: Y(p[1]), r: 3.5, fill: "#000" }), gNodes, true);
-        var t = el("text", { x: X(p[0]) + 7, y: Y(p[1]) + 3.5, "font-size": 9, fill: "#000" }, gNodes, true);
+        var t = el("text", { x: X(p[0]) + 7, y: Y(p[1]) + 4, "font-size": 11, fill: "#000" }, gNodes, true);
         t.textContent = n.kind === "input" ? "in" : "out";
       }
     });
@@ -256,7 +258,9 @@
   var CSS = ".fractal-explorer{font:13px/1.4 system-ui,sans-serif;color:#222;background:#fff;border:1px solid #ccc;" +
     "border-radius:6px;padding:10px;display:flex;flex-wrap:wrap;gap:12px;max-width:100%}" +
     ".fractal-explorer .fe-controls{display:grid;grid-template-columns:auto auto;gap:4px 8px;align-items:center;align-content:start}" +
-    ".fractal-explorer .fe-drawing{max-height:560px;overflow:auto;background:#fff}" +
+    // The drawing keeps one width whatever C is (C = 6 needs 304 px), so the statistics beside it
+    // do not jump below it when the reader moves a slider.
+    ".fractal-explorer .fe-drawing{flex:0 0 320px;max-height:560px;overflow:auto;background:#fff}" +
     ".fractal-explorer .fe-stats table{border-collapse:collapse;font-size:12px}" +
     ".fractal-explorer .fe-stats td,.fractal-explorer .fe-stats th{padding:1px 6px;text-align:right;border-bottom:1px solid #eee;color:#222;background:#fff}" +
     ".fractal-explorer button{padding:2px 8px;color:#222;background:#f2f2f2;border:1px solid #999;border-radius:4px;cursor:pointer}" +
@@ -278,6 +282,7 @@
     function control(label, tag, attrs) {
       var l = el("label", {}, controls); l.textContent = label;
       var c = el(tag, attrs, controls); c.setAttribute("aria-label", label);
+      c.caption = l; c.captionText = label;  // sliders show their value in their label
       return c;
     }
     var out = {};
@@ -313,6 +318,10 @@
     }
     function render() {
       drawSvg(svg, graph, summary);
+      [[columnsIn, state.columns], [blocksIn, state.blocks], [rateIn, state.dropRate.toFixed(2)]].forEach(function (pair) {
+        pair[0].caption.textContent = pair[0].captionText + " = " + pair[1];
+        pair[0].setAttribute("aria-valuetext", String(pair[1]));
+      });
       out.values.textContent = "C=" + state.columns + ", B=" + state.blocks + ", drop rate " + state.dropRate.toFixed(2) + ", " + state.mode + ", seed " + state.seed;
       var theory = columnSurvivalRate(graph, state.mode, state.dropRate, state.globalRatio);
       var convs = graph.nodes.filter(function (n) { return n.kind === "conv"; }).length;

@@ -367,3 +367,32 @@ def test_printed_pages_hide_the_controls_of_animations_and_explorers(page, base_
         for selector in (".anim-buttons", ".anim-slider", ".fractal-explorer .fe-controls"):
             for control in page.locator(selector).all():
                 assert not control.is_visible(), f"{name}: {selector} printed"
+
+
+@pytest.mark.parametrize("name", EXPLORER_PAGES[:1])
+def test_explorer_at_its_largest_settings_keeps_boxes_labels_and_layout_readable(page, base_url, name):
+    from fractalviz.explorer import MAX_EXPLORER_BLOCKS, MAX_EXPLORER_COLUMNS
+
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(base_url + name, wait_until="load")
+    explorer = page.locator(".fractal-explorer").first
+    explorer.scroll_into_view_if_needed()
+    stats = explorer.locator(".fe-stats")
+    explorer.locator('[data-control="columns"]').fill("1")
+    small = stats.bounding_box()
+    explorer.locator('[data-control="columns"]').fill(str(MAX_EXPLORER_COLUMNS))
+    explorer.locator('[data-control="blocks"]').fill(str(MAX_EXPLORER_BLOCKS))
+    large = stats.bounding_box()
+    assert (large["x"], large["y"]) == (small["x"], small["y"]), "the statistics moved when C changed"
+    heights = explorer.locator('rect[data-kind="conv"]').evaluate_all("rs => rs.map(r => r.getBBox().height)")
+    assert len(heights) == MAX_EXPLORER_BLOCKS * (2**MAX_EXPLORER_COLUMNS - 1) and min(heights) >= 7
+    boxes = explorer.locator("svg text").evaluate_all(
+        "ts => ts.map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.y, b.width, b.height]; })")
+    for i, (a, ax, ay, aw, ah) in enumerate(boxes):
+        for b, bx, by, bw, bh in boxes[i + 1:]:
+            assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"'{a}' overlaps '{b}'"
+    sizes = explorer.locator("svg text").evaluate_all("ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize))")
+    assert min(sizes) >= 11
+    for control, label in (("columns", f"columns C = {MAX_EXPLORER_COLUMNS}"), ("blocks", f"blocks B = {MAX_EXPLORER_BLOCKS}")):
+        slider = explorer.locator(f'[data-control="{control}"]')
+        assert slider.evaluate("s => s.previousElementSibling.textContent") == label
