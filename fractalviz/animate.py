@@ -224,10 +224,10 @@ def sample_grid(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, frames=8,
 def jshtml(anim, dpi=60, alt=None):
     """Returns the animation as a self-contained HTML player that works offline.
 
-    Matplotlib's `to_jshtml` with four changes: frames rendered at `dpi`, the Font Awesome
+    Matplotlib's `to_jshtml` with five changes: frames rendered at `dpi`, the Font Awesome
     stylesheet it links from a CDN removed (the buttons get text glyphs instead), an `alt` text
-    on the frame image, and its random `uuid` replaced by an id that is the same on every run of
-    the same notebook.
+    on the frame image, an accessible name ("Frame") on the frame slider, and its random `uuid`
+    replaced by an id that is the same on every run of the same notebook.
 
     Args:
         anim: a Matplotlib animation, e.g. from `animate_drop_path`.
@@ -264,6 +264,9 @@ def jshtml(anim, dpi=60, alt=None):
                           html)
     if found != 1:  # guards against a change of Matplotlib's template
         raise RuntimeError("Matplotlib's jshtml template changed: no single frame <img> found.")
+    html, found = re.subn(r'(<input [^>]*class="anim-slider")', r'\1 aria-label="Frame"', html)
+    if found != 1:  # a screen reader names the slider; the template has exactly one
+        raise RuntimeError("Matplotlib's jshtml template changed: no single frame slider found.")
     old = re.search(r'id="_anim_img([0-9a-f]{32})"', html).group(1)
     digest = hashlib.sha1(html.replace(old, "").encode()).hexdigest()[:10]
     new = f"fv{next(_ids)}x{digest}"

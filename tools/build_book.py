@@ -54,6 +54,9 @@ def book_config(strict):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     if strict:
         config["execute"]["execute_notebooks"] = "off"
+    # The written configuration lives in _build/: local extensions' folders become absolute.
+    local = config["sphinx"].get("local_extensions", {})
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in local.items()}
     url = repository_url()
     html = config.setdefault("html", {})
     if url:

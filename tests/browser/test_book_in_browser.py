@@ -396,3 +396,24 @@ def test_explorer_at_its_largest_settings_keeps_boxes_labels_and_layout_readable
     for control, label in (("columns", f"columns C = {MAX_EXPLORER_COLUMNS}"), ("blocks", f"blocks B = {MAX_EXPLORER_BLOCKS}")):
         slider = explorer.locator(f'[data-control="{control}"]')
         assert slider.evaluate("s => s.previousElementSibling.textContent") == label
+
+
+# --- accessibility basics -----------------------------------------------------------------------
+
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, input, select")].filter(el => {
+  if (el.type === "hidden" || el.closest("[hidden], .d-none") || getComputedStyle(el).display === "none") return false;
+  const labelled = el.labels && [...el.labels].some(l => l.textContent.trim());
+  const byId = (el.getAttribute("aria-labelledby") || "").trim();
+  return !(el.getAttribute("aria-label") || "").trim() && !labelled && !byId && !el.textContent.trim() && !el.title;
+}).map(el => el.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n.startswith("book/")])
+def test_every_id_is_unique_and_every_control_has_a_name(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    page.wait_for_timeout(200)
+    duplicates = page.evaluate("""() => { const seen = {}, twice = new Set();
+        document.querySelectorAll("[id]").forEach(el => { if (seen[el.id]) twice.add(el.id); seen[el.id] = 1; });
+        return [...twice]; }""")
+    assert duplicates == [], f"{name}: ids used twice: {duplicates[:5]}"
+    assert page.evaluate(UNNAMED_CONTROLS) == [], f"{name}: controls without an accessible name"
