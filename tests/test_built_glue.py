@@ -5,7 +5,7 @@ string is its repr: `'180,000'`, rendered (after Sphinx's smart quotes) as ‘18
 number with a format spec, or paste a string with `{glue:text}`, which unquotes it.
 
 Runs against the HTML in $FRACTALNET_BOOK_HTML, or else the strict build
-(_build/strict/_build/html, made by `tools/build_book_strict.py`); skipped when no built book is
+(_build/strict/_build/html, made by `tools/build_book.py --strict`); skipped when no built book is
 there, or when a chapter is newer than its page (the build is stale: rebuild it first).
 """
 
