@@ -59,9 +59,9 @@ print(json.dumps({"images_per_s": n / (time.perf_counter() - start)}))
 """
 
 
-def settings(backends):
+def settings(backends, xla=True):
     for backend in backends:
-        jits = [True] if backend == "jax" else [False, True]
+        jits = [True] if backend == "jax" else [False, True] if xla else [False]
         for jit, spe in itertools.product(jits, (1, 8)):
             yield {"backend": backend, "jit": jit, "spe": spe, "input": "numpy"}
         if backend == "tensorflow":
@@ -88,9 +88,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backends", nargs="+", default=["tensorflow", "jax", "torch"])
     parser.add_argument("--timeout", type=int, default=300, help="seconds allowed per setting and round")
+    parser.add_argument("--no-xla", action="store_true", help="skip XLA on TensorFlow and PyTorch")
     args = parser.parse_args(argv)
     python = {"tensorflow": sys.executable, "jax": args.python_jax_torch, "torch": args.python_jax_torch}
-    all_settings = list(settings(args.backends))
+    all_settings = list(settings(args.backends, xla=not args.no_xla))
     best, errors = {}, {}
     for _ in range(args.rounds):
         for setting in all_settings:
