@@ -3,6 +3,9 @@
 import json
 import pathlib
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -95,9 +98,17 @@ def test_an_experiment_writes_a_model_that_takes_raw_images_and_loads_after_impo
     assert set(scores["column_test_accuracy"]) == {"0", "1", "2", "all"}
     assert scores["epochs"] == 1 and scores["train_seconds"] > 0
     (_, _), (x_test, y_test) = load_fashion_mnist()
+    # A reader's session: nothing imported but fractalnet (which registers FractalNet), raw images.
+    reader = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import fractalnet, keras, numpy as np
+        from fractalnet.data import load_fashion_mnist
+        (_, _), (x_test, _) = load_fashion_mnist()
+        model = keras.saving.load_model({str(tmp_path / "tiny" / "model.keras")!r})
+        print(model.predict(x_test[:5], verbose=0).argmax(-1).tolist())
+    """)], capture_output=True, text=True, timeout=300, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    assert reader.returncode == 0, reader.stderr[-2000:]
     model = keras.saving.load_model(tmp_path / "tiny" / "model.keras")
-    logits = model.predict(x_test[:500], verbose=0)  # raw uint8 images, 28x28x1
-    assert logits.shape == (500, 10)
+    assert json.loads(reader.stdout.splitlines()[-1]) == model.predict(x_test[:5], verbose=0).argmax(-1).tolist()
     accuracy = float(np.mean(np.argmax(model.predict(x_test, batch_size=500, verbose=0), -1) == y_test))
     assert accuracy == pytest.approx(scores["test_accuracy"], abs=1e-3)
 
