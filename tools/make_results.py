@@ -1,11 +1,13 @@
 """(Re)train every registered experiment with its full settings and rewrite the results store.
 
-The experiments are registered by the chapters' library code (`register_experiment` calls in
-the modules of `fractalnet`, which fill `fractalnet.results.EXPERIMENTS`); each one writes `results/<name>/` (see
-`fractalnet.results.run_experiment`). An interrupted run resumes where it stopped when started
-again (each experiment keeps its checkpoints in `results/<name>/training/`, which git ignores).
+The experiments are registered by the chapters' library code: `register_experiment` calls in the
+modules of `fractalnet` fill `fractalnet.results.EXPERIMENTS`. Each one writes `results/<name>/`
+(see `fractalnet.results.run_experiment`) and keeps its checkpoints in `results/<name>/training/`
+(ignored by git): an interrupted run, started again with `--resume`, goes on from its last
+finished epoch; without `--resume` every experiment starts from scratch.
 
     python tools/make_results.py                 # retrain every experiment from scratch
+    python tools/make_results.py --resume        # go on with an interrupted run
     python tools/make_results.py --stale         # only those whose configuration or code changed
     python tools/make_results.py NAME ...        # only these
     python tools/make_results.py --list          # what is registered, and whether it is up to date
