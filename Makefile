@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 # The test flag: chapters shrink slow work (epochs, sample sizes) when it is set.
 QUICK := FRACTALNET_QUICK=1
 
-.PHONY: book test setup system widget-js lab export notebooks unit backends nbval book-check browser clean
+.PHONY: book test setup system widget-js lab export notebooks results unit backends nbval book-check browser clean
 
 book: setup
 	$(BIN)/python tools/build_book.py
@@ -84,6 +84,11 @@ lab: setup
 # After editing a chapter's #@save cells: regenerate fractalnet/ from the chapters.
 export: setup
 	$(BIN)/python tools/export_chapters.py
+
+# Retrain every experiment of the results store (results/) from scratch, with the full settings:
+# the chapters load these results when their configuration and code match. About an hour on 2 cores.
+results: setup
+	$(BIN)/python tools/make_results.py
 
 # Re-execute chapters in place (under the test flag) before committing them.
 notebooks: setup export

@@ -27,22 +27,42 @@ from fractalnet.model import (
     standalone_column_model,
 )
 
+from fractalnet.data import load_cifar10, load_fashion_mnist, make_dataset, split_validation
+from fractalnet.training import (
+    HalvingDecay,
+    baseline_net,
+    compile_paper_recipe,
+    paper_fractal_net,
+    train_with_checkpoints,
+)
+from fractalnet import results  # last: the results store reads the package it belongs to
+
 __all__ = [
-    "MAX_COLUMNS",
-    "ConvBlock",
-    "DropPath",
-    "FractalBlock",
-    "FractalNet",
-    "Join",
+    "baseline_net",
     "block_column",
     "column_keep",
+    "compile_paper_recipe",
+    "ConvBlock",
     "create_fractal_net",
+    "DropPath",
     "evaluate_columns",
     "expand_fractal",
     "fractal_joins",
+    "FractalBlock",
+    "FractalNet",
+    "HalvingDecay",
+    "Join",
+    "load_cifar10",
+    "load_fashion_mnist",
+    "make_dataset",
+    "MAX_COLUMNS",
+    "paper_fractal_net",
     "recalibrate_batch_norm",
+    "results",
     "sample_global_column",
     "sample_local_keep",
     "sample_network_draw",
+    "split_validation",
     "standalone_column_model",
+    "train_with_checkpoints",
 ]

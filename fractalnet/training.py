@@ -16,7 +16,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from fractalnet.model import FractalNet
+from fractalnet.layers import ConvBlock
+from fractalnet.model import FractalNet, evaluate_columns
 
 # The paper's CIFAR/SVHN recipe, as one named configuration.
 PAPER_RECIPE = {
@@ -167,13 +168,103 @@ def paper_fractal_net(columns, filters, epochs, steps_per_epoch, num_classes=10,
     }
     backbone = FractalNet(num_classes=num_classes, columns=columns, filters=filters,
                           input_shape=(size, size, image_shape[2]), seed=seed, **settings)
-    model = image_classifier(backbone, image_shape, pad_to)
+    return compile_paper_recipe(image_classifier(backbone, image_shape, pad_to), epochs, steps_per_epoch,
+                                learning_rate)
+
+
+def compile_paper_recipe(model, epochs, steps_per_epoch, learning_rate=PAPER_RECIPE["learning_rate"]):
+    """Compiles `model` with the paper's optimizer: SGD, momentum 0.9, `HalvingDecay`.
+
+    Sparse categorical cross-entropy on logits and accuracy. The same for the FractalNet and
+    the baselines it is compared with, so that only the network differs.
+
+    Args:
+        model: a Keras model returning logits.
+        epochs, steps_per_epoch: ints >= 1, the length of the run (for the schedule).
+        learning_rate: float > 0, the initial rate (the paper: 0.02).
+
+    Returns:
+        `model`, compiled.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
     schedule = HalvingDecay(learning_rate, int(epochs) * int(steps_per_epoch), drops=PAPER_RECIPE["lr_drops"])
     optimizer = keras.optimizers.SGD(schedule, momentum=PAPER_RECIPE["momentum"])
     model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     optimizer.build(model.trainable_variables)  # so that a model saved before training reloads cleanly
     return model
+
+
+def baseline_net(architecture, stages, filters, num_classes=10, image_shape=(28, 28, 1)):
+    """A baseline to compare FractalNet with: a plain CNN or a small ResNet, of FractalNet's parts.
+
+    Both use FractalNet's `ConvBlock` (3x3 conv, batch normalization, ReLU), a 2x2 max-pooling
+    after each stage, global average pooling and a dense layer of logits (float32).
+
+    - `"plain"`: stage s is `stages[s]` ConvBlocks in a chain, no shortcut.
+    - `"resnet"`: a ConvBlock stem, then stage s is `stages[s]` residual blocks
+      `relu(x + bn(conv(ConvBlock(x))))`, with a 1x1 conv on the shortcut where the channels change.
+
+    Args:
+        architecture: `"plain"` or `"resnet"`.
+        stages: list of ints >= 1, the ConvBlocks (plain) or residual blocks (resnet) per stage.
+        filters: list of ints >= 1, the channels of each stage, as long as `stages`.
+        num_classes: int >= 1.
+        image_shape: `(height, width, channels)` of the images it reads (preprocessed).
+
+    Returns:
+        A functional `keras.Model` named after the architecture.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
+    if architecture not in ("plain", "resnet"):
+        raise ValueError(f"Expected `architecture` to be 'plain' or 'resnet'. Received: architecture={architecture!r}")
+    if len(stages) != len(filters) or not all(isinstance(n, numbers.Integral) and n >= 1 for n in stages):
+        raise ValueError(f"Expected `stages` to be ints >= 1, one per entry of `filters` ({len(filters)}). "
+                         f"Received: stages={stages!r}")
+    inputs = keras.Input(shape=tuple(image_shape))
+    x = ConvBlock(filters[0])(inputs) if architecture == "resnet" else inputs
+    for blocks, channels in zip(stages, filters):
+        for _ in range(blocks):
+            if architecture == "plain":
+                x = ConvBlock(channels)(x)
+                continue
+            shortcut = x if x.shape[-1] == channels else keras.layers.Conv2D(channels, 1, use_bias=False)(x)
+            branch = ConvBlock(channels, activation=None)(ConvBlock(channels)(x))
+            x = keras.layers.ReLU()(keras.layers.Add()([shortcut, branch]))
+        x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(num_classes, dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=f"{architecture}_cnn" if architecture == "plain" else "resnet")
+
+
+class ColumnAccuracy(keras.callbacks.Callback):
+    """Adds each network column's accuracy on `(x, y)` to the logs at the end of every epoch.
+
+    For a model that holds a FractalNet named `"fractalnet"` (as `paper_fractal_net` builds):
+    the logs get `column_<k>_accuracy` for every column k (the column alone, with the network's
+    batch-normalization statistics), so a `CSVLogger` writes them and the history shows how the
+    columns learn.
+
+    Args:
+        x: images as the FractalNet reads them (preprocessed), e.g. a validation split.
+        y: their integer labels.
+        batch_size: int >= 1.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
+
+    def __init__(self, x, y, batch_size=500):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        net = self.model.get_layer("fractalnet")
+        scores = evaluate_columns(net, self.x, self.y, columns=list(range(net.num_columns)),
+                                  batch_size=self.batch_size)
+        for column, accuracy in scores.items():
+            logs[f"column_{column}_accuracy"] = float(accuracy)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -268,7 +359,7 @@ def train_with_checkpoints(model, train_ds, val_ds, epochs, directory, verbose="
         epochs: int >= 1, the total number of epochs (not the number left).
         directory: a folder (created if needed).
         verbose: passed to `fit` (`"auto"`: a progress bar; 2: one line per epoch).
-        callbacks: more callbacks.
+        callbacks: more callbacks, run before the logger (what they add to the logs is written).
 
     Returns:
         The history of every epoch, as `read_history` returns it.
@@ -290,12 +381,12 @@ def train_with_checkpoints(model, train_ds, val_ds, epochs, directory, verbose="
         train_ds, validation_data=val_ds, epochs=int(epochs), verbose=verbose, shuffle=False,  # the dataset shuffles
         callbacks=[
             EpochTimer(),
+            *callbacks,  # before the logger, so that what they add to the logs is written
             keras.callbacks.TerminateOnNaN(),
             keras.callbacks.CSVLogger(str(log), append=True),
             keras.callbacks.ModelCheckpoint(str(directory / "model.keras")),
             keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
             RandomStateBackup(backup),
-            *callbacks,
         ],
     )
     return read_history(log)

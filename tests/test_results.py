@@ -15,6 +15,7 @@ import fractalnet
 from fractalnet import results
 from fractalnet.data import load_fashion_mnist
 from fractalnet.results import (
+    RESULT_MODULES,
     DEFAULT_CONFIG, EXPERIMENTS, code_hash, experiment_config, load_or_train, load_result, register_experiment,
 )
 from test_data import needs_fashion_mnist
@@ -38,13 +39,25 @@ def test_register_experiment_needs_a_folder_name():
     assert "fashion_fractalnet" in EXPERIMENTS  # the chapter's experiment
 
 
-def test_code_hash_follows_every_module_of_the_package(tmp_path, monkeypatch):
+def test_code_hash_follows_the_code_of_the_result_modules_not_their_prose(tmp_path, monkeypatch):
     copy = tmp_path / "fractalnet"
     shutil.copytree(pathlib.Path(fractalnet.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(fractalnet, "__file__", str(copy / "__init__.py"))
     before = code_hash()
     assert before == code_hash() and len(before) == 16
-    (copy / "layers.py").write_text((copy / "layers.py").read_text() + "\n# a change\n")
+    layers = (copy / "layers.py").read_text()
+    # Prose: a comment, a docstring, a blank line; and a module outside RESULT_MODULES.
+    edited = layers.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n"
+    (copy / "layers.py").write_text(edited)
+    (copy / "results.py").write_text((copy / "results.py").read_text() + "\nANOTHER_CHAPTER = 7\n")
+    assert code_hash() == before, "prose or another chapter's experiments made the stored results stale"
+    for name in RESULT_MODULES:  # code: any change to a result module changes the hash
+        source = (copy / f"{name}.py").read_text()
+        (copy / f"{name}.py").write_text(source + "\nCHANGED = 1\n")
+        assert code_hash() != before, name
+        (copy / f"{name}.py").write_text(source)
+    (copy / "layers.py").write_text(layers.replace("return tuple(input_shape[:-1]) + (self.filters,)",
+                                                    "return tuple(input_shape[:-1]) + (self.filters + 1,)", 1))
     assert code_hash() != before
 
 
