@@ -14,17 +14,24 @@ Both builds use the book's `_config.yml` with three things decided at build time
   a bare Jupyter, a Colab session or an offline classroom.
 - **The notebooks a page offers for download** are the ones its build rendered: after the real
   run, the executed chapters replace the committed ones (run under the test flag) in the site.
+- **The whole book as a PDF**, `fractalnet-book.pdf` at the site's root: every page of the table
+  of contents printed by headless Chromium (the book's print styles hide the on-screen
+  controls) and joined in order. Skipped, with a note, where Chromium or Playwright is missing.
 
 The strict build renders the committed outputs (`execute_notebooks: off`) with `-W -n
 --keep-going`: any Sphinx warning, missing reference, missing figure or stderr output fails it.
 """
 
 import argparse
+import functools
+import http.server
+import io
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import threading
 import zipfile
 
 import nbformat
@@ -97,6 +104,55 @@ def serve_executed_notebooks(site):
         shutil.copyfile(executed, site / "_build" / "html" / "_sources" / "book" / executed.name)
 
 
+def toc_pages():
+    """The book's pages in reading order, as paths of the built site (`book/preface.html`, ...)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]]
+    return [f"{name}.html" for name in files]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def write_pdf(html_dir, chromium=os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin/chromium")):
+    """Prints every page of the book in reading order into `html_dir/fractalnet-book.pdf`."""
+    try:
+        from playwright.sync_api import sync_playwright
+        from pypdf import PdfReader, PdfWriter
+    except ImportError as error:
+        print(f"note: no PDF of the book ({error.name} is not installed)")
+        return None
+    if not os.path.exists(chromium):
+        print(f"note: no PDF of the book (no Chromium at {chromium}; install the Debian package chromium)")
+        return None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    writer = PdfWriter()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            page = browser.new_page()
+            for name in toc_pages():
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}", wait_until="networkidle")
+                page.wait_for_timeout(500)  # MathJax typesets after the page has loaded
+                pdf = page.pdf(format="A4", print_background=True,
+                               margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+                for pdf_page in PdfReader(io.BytesIO(pdf)).pages:
+                    writer.add_page(pdf_page)
+            browser.close()
+    finally:
+        server.shutdown()
+    path = html_dir / "fractalnet-book.pdf"
+    with open(path, "wb") as out:
+        writer.write(out)
+    print(f"wrote {path.relative_to(ROOT)} ({len(writer.pages)} pages)")
+    return path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--strict", action="store_true", help="render the committed outputs; warnings fail")
@@ -116,6 +172,8 @@ def main(argv=None):
     status = subprocess.call(command, cwd=ROOT)
     if status == 0 and not args.strict:
         serve_executed_notebooks(site)
+    if status == 0:
+        write_pdf(site / "_build" / "html")
     return status
 
 

@@ -49,3 +49,17 @@ def test_the_runnable_book_is_linked_from_the_site_and_its_chapters_run_from_it(
         run = subprocess.run([sys.executable, "-c", RUN, str(site), str(notebook)], env=env,
                              capture_output=True, text=True, timeout=900)
         assert run.returncode == 0, f"{chapter} failed from the runnable book:\n{run.stderr[-3000:]}"
+
+
+def test_the_whole_book_pdf_is_linked_and_holds_every_page_in_order():
+    pypdf = pytest.importorskip("pypdf")
+    page = (HTML / "book" / "run_it.html").read_text(encoding="utf-8")
+    assert 'href="../fractalnet-book.pdf"' in page
+    reader = pypdf.PdfReader(HTML / "fractalnet-book.pdf")
+    text = [p.extract_text() for p in reader.pages]
+    chapters = ["Why depth is hard", "The fractal expansion rule", "Layers: the conv block",
+                "Drop-path: training every column", "The full FractalNet: stages", "Training on real images"]
+    # A chapter starts on a new page whose first line is its title.
+    first_pages = [next(i for i, t in enumerate(text) if t.strip().startswith(title)) for title in chapters]
+    assert first_pages == sorted(first_pages), "chapters out of order in the PDF"
+    assert not any("Resample" in t and "Draw 100" in t for t in text), "the explorer's buttons were printed"
