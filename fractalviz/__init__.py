@@ -10,7 +10,7 @@ TensorFlow.
 
 from fractalviz.animate import animate_drop_path, embed_animation, sample_grid
 from fractalviz.column_explorer import ColumnExplorer, column_widget
-from fractalviz.draw import draw_fractal, layout
+from fractalviz.draw import draw_fractal, layout, legend_handles
 from fractalviz.explorer import Explorer, explorer_samples, explorer_widget
 from fractalviz.graph import block_graph, column_nodes, network_graph, nodes_of_kind
 from fractalviz.measure import (

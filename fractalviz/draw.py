@@ -7,7 +7,8 @@ pools are wide boxes between blocks. `layout` computes positions (testable, no d
 """
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch, Patch
 
 from fractalviz.graph import check_graph, check_int, nodes_of_kind
 from fractalviz.sampling import DropPathSample, active_subgraph, count_graph_columns
@@ -184,7 +185,12 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
             ax.plot([x], [y], "o", color="black", ms=5, zorder=3)
             if kind == "input":
                 ax.plot([0, width - 1], [y, y], color="#555555", lw=1.0, zorder=1)
-            ax.text(x + 0.15, y, "in" if kind == "input" else "out", va="center", fontsize=8)
+            # Labels sit beside the wires, never on them: "in" left of the input bar (which
+            # spans the columns), "out" right of the output dot (whose wire comes from above).
+            if kind == "input":
+                ax.text(-0.15, y, "in", ha="right", va="center", fontsize=8)
+            else:
+                ax.text(x + 0.15, y, "out", ha="left", va="center", fontsize=8)
 
     ax.set_xlim(-0.8, width - 0.2)
     ax.set_ylim(depth + 0.5, -0.5)
@@ -193,3 +199,30 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def legend_handles(pool=False, highlight=False):
+    """Returns Matplotlib legend handles for what `draw_fractal` draws: conv, join (and pool, path).
+
+    Pass them to `fig.legend(handles=...)` or `ax.legend(handles=...)`; they add no patch to any
+    axes.
+
+    Args:
+        pool: whether to include the pool box.
+        highlight: whether to include the red highlighted path.
+
+    Returns:
+        A list of Matplotlib artists with labels.
+
+    Example:
+
+    >>> [handle.get_label() for handle in legend_handles(pool=True)]
+    ['conv (3×3, BN, ReLU)', 'join (mean of its inputs)', 'pool (2×2)']
+    """
+    handles = [Patch(facecolor=CONV_COLOR, edgecolor="black", lw=0.6, label="conv (3×3, BN, ReLU)"),
+               Patch(facecolor=JOIN_COLOR, label="join (mean of its inputs)")]
+    if pool:
+        handles.append(Patch(facecolor=POOL_COLOR, label="pool (2×2)"))
+    if highlight:
+        handles.append(Line2D([0], [0], color=HIGHLIGHT_COLOR, lw=2.4, label="highlighted path"))
+    return handles
