@@ -261,6 +261,9 @@
     // The drawing keeps one width whatever C is (C = 6 needs 304 px), so the statistics beside it
     // do not jump below it when the reader moves a slider.
     ".fractal-explorer .fe-drawing{flex:0 0 320px;max-height:560px;overflow:auto;background:#fff}" +
+    // The statistics take a fixed share too, and their long numbers wrap: with C = 6 the path
+    // count has 17 digits, which would otherwise widen the column and push it below.
+    ".fractal-explorer .fe-stats{flex:1 1 300px;min-width:0;overflow-wrap:anywhere}" +
     ".fractal-explorer .fe-stats table{border-collapse:collapse;font-size:12px}" +
     ".fractal-explorer .fe-stats td,.fractal-explorer .fe-stats th{padding:1px 6px;text-align:right;border-bottom:1px solid #eee;color:#222;background:#fff}" +
     ".fractal-explorer button{padding:2px 8px;color:#222;background:#f2f2f2;border:1px solid #999;border-radius:4px;cursor:pointer}" +
