@@ -92,7 +92,7 @@ def run_experiment(config, directory, verbose=2):
     recipe, under `train_with_checkpoints` (so an interrupted run resumes; a FractalNet's columns
     are scored on the validation split after every epoch, `ColumnAccuracy`), evaluates it once
     on the test set, and writes into `directory`: `model.keras` (for inference: it takes raw
-    images and holds no optimizer), `history.csv`, `scores.json` (test accuracy and loss, each
+    images, computes in float32 on any CPU and holds no optimizer), `history.csv`, `scores.json` (test accuracy and loss, each
     network column's test accuracy, wall time, images per second) and `config.json` (the
     configuration, the code hash and the versions that produced it).
 
@@ -136,8 +136,12 @@ def run_experiment(config, directory, verbose=2):
     watch = [ColumnAccuracy(_preprocess(model, x_val), y_val)] if fractal else []
     history = train_with_checkpoints(model, train_ds, val_ds, config["epochs"], directory / "training",
                                      verbose=verbose, callbacks=watch)
-    test_ds = data.make_dataset(x_test, y_test, 500)
-    scores = model.evaluate(test_ds, verbose=0, return_dict=True)
+    # Scored and stored in float32, so that the stored model runs on any CPU (see `float32_copy`).
+    model = float32_copy(model)
+    logits = model.predict(x_test, batch_size=500, verbose=0)
+    scores = {"accuracy": float(np.mean(np.argmax(logits, axis=-1) == y_test)),
+              "loss": float(np.mean(keras.ops.convert_to_numpy(
+                  keras.losses.sparse_categorical_crossentropy(y_test, logits, from_logits=True))))}
     columns = (fractalnet.evaluate_columns(model.get_layer("fractalnet"), _preprocess(model, x_test), y_test,
                                            batch_size=500) if fractal else {})
     wall = float(sum(history["epoch_time"]))
@@ -148,14 +152,30 @@ def run_experiment(config, directory, verbose=2):
         "epochs": len(history["epoch"]), "parameters": int(model.count_params()),
         "machine": {"cpus": _cpu_count(), "processor": platform.processor() or platform.machine()},
     }
-    # Saved for inference, without the optimizer: it loads with `import fractalnet` alone.
-    keras.Model(model.inputs, model.outputs, name=model.name).save(directory / "model.keras")
+    # Saved for inference, without an optimizer: it loads with `import fractalnet` alone.
+    model.save(directory / "model.keras")
     (directory / "history.csv").write_text((directory / "training" / "history.csv").read_text())
     (directory / "scores.json").write_text(json.dumps(result_scores, indent=2) + "\n")
     provenance = {"config": config, "code_hash": code_hash(), "keras": keras.__version__,
                   "backend": keras.backend.backend(), "finished": time.strftime("%Y-%m-%d")}
     (directory / "config.json").write_text(json.dumps(provenance, indent=2) + "\n")
     return load_result(directory, config)
+
+
+def float32_copy(model):
+    """A copy of `model` with the same weights that computes in float32, for inference anywhere.
+
+    Training in bfloat16 uses a CPU's bfloat16 units; a model saved with that policy does not run
+    on a CPU without them (oneDNN has no bfloat16 convolution for AVX2). The weights are float32
+    under either policy, so the copy carries them over unchanged. It has no optimizer.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
+    config = json.loads(json.dumps(model.get_config()).replace('"mixed_bfloat16"', '"float32"')
+                        .replace('"mixed_float16"', '"float32"'))
+    copy = model.__class__.from_config(config)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _preprocess(model, images):
