@@ -18,6 +18,7 @@ import numpy as np
 
 import fractalnet
 from fractalnet import data
+from fractalnet.model import recalibrate_batch_norm, standalone_column_model
 from fractalnet.training import (
     PAPER_RECIPE, ColumnAccuracy, baseline_net, compile_paper_recipe, image_classifier, paper_fractal_net,
     read_history, train_with_checkpoints,
@@ -84,13 +85,59 @@ def register_experiment(name, **overrides):
     return EXPERIMENTS[name]
 
 
+class PreciseTrainingLoss(keras.callbacks.Callback):
+    """Adds the training loss of the network, and of each column alone, to every epoch's logs.
+
+    The loss is measured on a fixed sample of training images, in inference mode, after the
+    batch-normalization statistics of a copy of the model are recomputed on that sample
+    (`recalibrate_batch_norm`; known as "precise BN"). It then measures the weights, not how far
+    the moving statistics lag behind them, and it treats a plain network and a column taken out
+    of a FractalNet (`standalone_column_model`) alike. Logs `sample_loss` and, for a model
+    holding a FractalNet named `"fractalnet"`, `column_<k>_sample_loss` for every column k.
+
+    Args:
+        images: raw training images, as the model takes them.
+        labels: their integer labels.
+        batch_size: int >= 1, the batch size of the recalibration and of the scoring.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
+
+    def __init__(self, images, labels, batch_size=250):
+        super().__init__()
+        self.images, self.labels, self.batch_size = np.asarray(images), np.asarray(labels), batch_size
+
+    def _loss(self, model, x):
+        logits = np.concatenate([keras.ops.convert_to_numpy(model(x[i:i + self.batch_size], training=False))
+                                 for i in range(0, len(x), self.batch_size)])
+        return float(np.mean(keras.ops.convert_to_numpy(
+            keras.losses.sparse_categorical_crossentropy(self.labels, logits, from_logits=True))))
+
+    def on_epoch_end(self, epoch, logs=None):
+        names = [layer.name for layer in self.model.layers]
+        if "fractalnet" not in names:  # a plain model: score a recalibrated copy of the whole
+            copy = keras.models.clone_model(self.model)
+            copy.set_weights(self.model.get_weights())
+            logs["sample_loss"] = self._loss(recalibrate_batch_norm(copy, self.images, self.batch_size), self.images)
+            return
+        net, x = self.model.get_layer("fractalnet"), _preprocess(self.model, self.images)
+        for k in range(net.num_columns):
+            column = standalone_column_model(net, k, x, self.batch_size)
+            logs[f"column_{k}_sample_loss"] = self._loss(column, x)
+        copy = net.__class__.from_config(net.get_config())  # the whole network
+        copy.set_weights(net.get_weights())
+        logs["sample_loss"] = self._loss(recalibrate_batch_norm(copy, x, self.batch_size), x)
+
+
 def run_experiment(config, directory, verbose=2):
     """Trains one experiment from its configuration and writes its result folder.
 
     Loads the data, holds out a validation split of the training set, trains a FractalNet with
     the paper's recipe (`paper_fractal_net`), or a baseline (`baseline_net`) with the same
     recipe, under `train_with_checkpoints` (so an interrupted run resumes; a FractalNet's columns
-    are scored on the validation split after every epoch, `ColumnAccuracy`), evaluates it once
+    are scored on the validation split after every epoch, `ColumnAccuracy`, and the training loss
+    of the network and of each column is measured on 1,000 training images, `PreciseTrainingLoss`),
+    evaluates it once
     on the test set, and writes into `directory`: `model.keras` (for inference: it takes raw
     images, computes in float32 on any CPU and holds no optimizer), `history.csv`, `scores.json` (test accuracy and loss, each
     network column's test accuracy, wall time, images per second) and `config.json` (the
@@ -132,8 +179,11 @@ def run_experiment(config, directory, verbose=2):
                                          config["epochs"], len(train_ds), config["learning_rate"])
     finally:
         keras.config.set_dtype_policy(previous_policy)
-    # Each column's validation accuracy after every epoch: how the columns learn.
+    # After every epoch: each column's validation accuracy (how the columns learn) and the
+    # training loss of the network and of each column alone, with precise batch norm.
+    sample = slice(0, min(len(x_fit), 1000))
     watch = [ColumnAccuracy(_preprocess(model, x_val), y_val)] if fractal else []
+    watch.append(PreciseTrainingLoss(x_fit[sample], y_fit[sample]))
     history = train_with_checkpoints(model, train_ds, val_ds, config["epochs"], directory / "training",
                                      verbose=verbose, callbacks=watch)
     # Scored and stored in float32, so that the stored model runs on any CPU (see `float32_copy`).
