@@ -41,6 +41,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fractalnet import FractalNet  # noqa: E402
+from fractalnet.cost import conv_macs  # noqa: E402
 
 
 class PlainChain(keras.Model):
@@ -61,18 +62,6 @@ class PlainChain(keras.Model):
                     x = layer(x, training=training)
             x = pool(x)
         return model.classifier(model.global_pool(x))
-
-
-def conv_flops(model):
-    """Multiply-adds of the convs of one forward pass of one image."""
-    total, shape = 0, model.image_shape
-    for block, pool in zip(model.blocks, model.pools):
-        h, w, c_in = shape
-        for k in range(block.columns):
-            for i in range(2 ** k):
-                total += h * w * 9 * (c_in if i == 0 else block.filters) * block.filters
-        shape = (h // 2, w // 2, block.filters)
-    return total
 
 
 def compile_(model):
@@ -147,7 +136,7 @@ def main(argv=None):
     net = models["dense"]
     print(f"backend {keras.backend.backend()}, columns {args.columns}, filters {args.filters}, "
           f"batch {args.batch}, {args.size}x{args.size}x3, {net.num_convs} convs, "
-          f"{net.count_params():,d} params, {conv_flops(net) / 1e6:.1f} M conv MACs per image")
+          f"{net.count_params():,d} params, {conv_macs(net) / 1e6:.1f} M conv MACs per image")
     for name, label in (("skip", "skip dropped columns"), ("dense", "every column, masked"),
                         ("chain", "plain chain, same convs")):
         print(f"{label:26s} median {median[name] * 1e3:7.1f} ms  mean {trimmed[name] * 1e3:7.1f} ms per step")

@@ -6,8 +6,130 @@
 Defined in chapter 7 (book/07_claims.ipynb).
 """
 
+import time
+
+import keras
+import numpy as np
+
+from fractalnet.cost import conv_count, conv_macs
+from fractalnet.model import _check_int, evaluate_columns, recalibrate_batch_norm
 from fractalnet.results import register_experiment
 from fractalnet.training import PAPER_RECIPE
+
+
+def score_columns(net, x, y, x_calibrate, subsets=None, batch_size=500):
+    """Scores columns, or subsets of columns, of a trained FractalNet with two kinds of statistics.
+
+    - `network_bn`: the subset run inside the network (`net(x, columns=subset)`), its batch
+      normalizations using the moving statistics that training left, which describe the mixed
+      network (and, with global drop-path, each column alone, some of the time).
+    - `precise_bn`: the subset taken out as a model of its own (`precise_column_model`), its
+      statistics recomputed on `x_calibrate`, as chapter 5 does ("precise BN"). No weight changes.
+
+    Args:
+        net: a `FractalNet` (with `include_top=True`).
+        x, y: images as `net` reads them, and their integer labels.
+        x_calibrate: images to recompute the statistics on (training images, never test ones).
+        subsets: a list of network columns (ints) or subsets (tuples of ints); defaults to every
+            single column and `"all"`, the whole network.
+        batch_size: int >= 1.
+
+    Returns:
+        `{subset: {"network_bn": accuracy, "precise_bn": accuracy}}`, accuracies in [0, 1].
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+    batch_size = _check_int("batch_size", batch_size, 1)
+    if subsets is None:
+        subsets = [*range(net.num_columns), "all"]
+    inside = evaluate_columns(net, x, y, columns=subsets, batch_size=batch_size)
+    scores = {}
+    for subset in subsets:
+        columns = list(range(net.num_columns)) if subset == "all" else subset
+        alone = precise_column_model(net, columns, x_calibrate, batch_size)
+        predicted = np.argmax(alone.predict(x, batch_size=batch_size, verbose=0), axis=-1)
+        scores[subset] = {"network_bn": inside[subset], "precise_bn": float(np.mean(predicted == np.asarray(y)))}
+    return scores
+
+
+def precise_column_model(net, columns, x_calibrate, batch_size=64):
+    """Column(s) `columns` of `net` as a model of their own, with statistics recomputed on `x_calibrate`.
+
+    What `standalone_column_model` (chapter 5) returns, for a subset with joins too: that function
+    copies the column model with `keras.models.clone_model`, which cannot copy a `Join` (a layer
+    without a configuration of its own), so it serves single columns only. Here the whole network
+    is copied through its configuration instead, and the copy's column model is recalibrated.
+
+    Args:
+        net: a `FractalNet`.
+        columns: int, or list of ints, in [0, net.num_columns).
+        x_calibrate: images to recompute the statistics on, usually training images.
+        batch_size: int >= 1.
+
+    Returns:
+        A functional `keras.Model`; `net` is unchanged.
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+    copy = net.__class__.from_config(net.get_config())
+    copy.set_weights(net.get_weights())
+    return recalibrate_batch_norm(copy.column_model(columns), x_calibrate, batch_size)
+
+
+def seconds_per_image(model, x, repeats=5):
+    """Measures the inference time of `model` per image: the median over `repeats` calls on `x`.
+
+    One compiled call (`predict_on_batch`) on the whole batch `x`, after one call to warm up
+    (tracing and compilation are not timed), divided by `len(x)`. A measurement of this
+    machine, noisy when the machine is shared: compare models measured in the same run.
+
+    Args:
+        model: a Keras model.
+        x: a batch of inputs, `(n, ...)` with n >= 1.
+        repeats: int >= 1.
+
+    Returns:
+        Seconds per image, a float.
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+    repeats = _check_int("repeats", repeats, 1)
+    if len(x) == 0:
+        raise ValueError(f"Expected `x` to hold at least one image. Received: x with shape {np.shape(x)}")
+    model.predict_on_batch(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_on_batch(x)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) / len(x)
+
+
+def anytime_table(net, subsets, x, y, x_calibrate, x_timing, batch_size=500):
+    """What each subset of columns costs and scores: the table behind anytime prediction.
+
+    Args:
+        net: a trained `FractalNet`.
+        subsets: network columns (ints) or subsets (tuples of ints).
+        x, y: images as `net` reads them, and labels, to score on.
+        x_calibrate: training images for the precise statistics (`score_columns`).
+        x_timing: a batch of images to time each subset's own model on (`seconds_per_image`).
+        batch_size: int >= 1.
+
+    Returns:
+        A list of dicts, one per subset: `columns` (a tuple), `convs` and `depth` (`conv_count`),
+        `macs` (`conv_macs`), `network_bn` and `precise_bn` (accuracies) and `ms_per_image`.
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+    scores = score_columns(net, x, y, x_calibrate, subsets, batch_size)
+    rows = []
+    for subset in subsets:
+        columns = (subset,) if isinstance(subset, int) else tuple(subset)
+        convs, depth = conv_count(net, columns)
+        rows.append({"columns": columns, "convs": convs, "depth": depth, "macs": conv_macs(net, columns),
+                     **scores[subset], "ms_per_image": 1e3 * seconds_per_image(net.column_model(columns), x_timing)})
+    return rows
 
 
 # The experiments of this chapter, trained by `make results` (`tools/make_results.py`) and loaded

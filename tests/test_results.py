@@ -20,6 +20,8 @@ from fractalnet.results import (
 )
 from test_data import needs_fashion_mnist
 
+import fractalnet.claims  # noqa: F401  (registers chapter 7's experiments)
+
 STORE = pathlib.Path(__file__).resolve().parent.parent / "results"
 STORED = sorted(path.parent for path in STORE.glob("*/config.json"))
 # A few steps of a tiny network: the whole code path of an experiment in seconds.
@@ -109,6 +111,10 @@ def test_an_experiment_writes_a_model_that_takes_raw_images_and_loads_after_impo
     assert provenance["code_hash"] == code_hash() and provenance["config"] == experiment_config(**TINY)
     scores = result["scores"]
     assert set(scores["column_test_accuracy"]) == {"0", "1", "2", "all"}
+    # PreciseTrainingLoss: the training loss of the whole and of each column, every epoch.
+    history = result["history"]
+    for key in ("sample_loss", "column_0_sample_loss", "column_1_sample_loss", "column_2_sample_loss"):
+        assert len(history[key]) == 1 and 0 < history[key][0] < 10, key
     assert scores["epochs"] == 1 and scores["train_seconds"] > 0
     (_, _), (x_test, y_test) = load_fashion_mnist()
     # A reader's session: nothing imported but fractalnet (which registers FractalNet), raw images.
@@ -135,3 +141,23 @@ def test_every_stored_model_still_scores_what_its_result_records(folder):
     model = keras.saving.load_model(folder / "model.keras")
     accuracy = float(np.mean(np.argmax(model.predict(x_test, batch_size=500, verbose=0), -1) == y_test))
     assert abs(accuracy - recorded) <= 0.002, (accuracy, recorded)
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_registered_experiment_is_stored_and_current(name):
+    # The chapters load these; a stale or missing one means `make results` must run.
+    assert load_result(STORE / name, EXPERIMENTS[name]) is not None, (
+        f"results/{name} is missing or stale: run `make results` (or tools/make_results.py --stale)")
+
+
+@needs_fashion_mnist
+@pytest.mark.parametrize("folder", [f for f in STORED if json.loads((f / "config.json").read_text())
+                                    ["config"]["architecture"] == "fractalnet"], ids=lambda p: p.name)
+def test_every_stored_fractalnet_still_scores_its_columns(folder):
+    recorded = json.loads((folder / "scores.json").read_text())["column_test_accuracy"]
+    (_, _), (x_test, y_test) = load_fashion_mnist()
+    model = keras.saving.load_model(folder / "model.keras")
+    net = model.get_layer("fractalnet")
+    columns = fractalnet.evaluate_columns(net, x_test.astype("float32") / 255, y_test, batch_size=500)
+    for key, accuracy in columns.items():
+        assert abs(accuracy - recorded[str(key)]) <= 0.002, (key, accuracy, recorded[str(key)])
