@@ -6,6 +6,8 @@ pools are wide boxes between blocks. `layout` computes positions (testable, no d
 `draw_fractal` draws on a Matplotlib `Axes` and returns it.
 """
 
+import numbers
+
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
@@ -20,6 +22,27 @@ HIGHLIGHT_COLOR = "#d62728"
 DIMMED_ALPHA = 0.15
 BOX_WIDTH = 0.6
 BOX_HEIGHT = 0.55
+
+
+def check_fontsize(fontsize, name="fontsize"):
+    """Returns `fontsize`, a real number of points in `[4, 40]`; raises naming it otherwise.
+
+    Example:
+
+    >>> check_fontsize(12)
+    12
+    >>> check_fontsize(2)
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected `fontsize` to be a number between 4 and 40 (points). Received: fontsize=2
+    """
+    if isinstance(fontsize, bool) or not isinstance(fontsize, numbers.Real):
+        raise TypeError(f"Expected `{name}` to be a number between 4 and 40 (points). "
+                        f"Received: {name}={fontsize!r:.80} (type {type(fontsize).__name__})")
+    if not 4 <= fontsize <= 40:
+        raise ValueError(f"Expected `{name}` to be a number between 4 and 40 (points). "
+                         f"Received: {name}={fontsize!r}")
+    return fontsize
 
 
 def layout(graph):
@@ -101,7 +124,7 @@ def _highlighted_nodes(graph, highlight_path, highlight_column):
 
 
 def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, active=None,
-                 title=None):
+                 title=None, fontsize=8):
     """Draws a fractal graph: convs as boxes, joins as bars, pools between blocks.
 
     Args:
@@ -114,6 +137,9 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
         active: nodes of `graph` in a sampled sub-network (e.g. `active_subgraph(...)`); every
             other node and edge is greyed out.
         title: optional title for the axes.
+        fontsize: number in `[4, 40]`, the size in points of the "in", "out" and "pool" labels;
+            the title is 2 points larger. Defaults to 8 (a page figure; animations shown on a
+            projector pass more).
 
     Returns:
         The `Axes`.
@@ -138,6 +164,7 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
         highlight_path = _check_nodes(graph, "highlight_path", highlight_path)
     if active is not None:
         active = _check_nodes(graph, "active", active)
+    fontsize = check_fontsize(fontsize)
     positions = layout(graph)
     width = count_graph_columns(graph)
     depth = max(y for _, y in positions.values())
@@ -179,7 +206,7 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
             ax.add_patch(FancyBboxPatch(
                 (-0.4, y - 0.2), width - 0.2, 0.4, boxstyle="round,pad=0.02",
                 facecolor=POOL_COLOR, edgecolor="none", alpha=alpha(node), zorder=2))
-            ax.text((width - 1) / 2, y, "pool", ha="center", va="center", fontsize=8,
+            ax.text((width - 1) / 2, y, "pool", ha="center", va="center", fontsize=fontsize,
                     color="white", zorder=4)
         else:
             ax.plot([x], [y], "o", color="black", ms=5, zorder=3)
@@ -188,16 +215,16 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
             # Labels sit beside the wires, never on them: "in" left of the input bar (which
             # spans the columns), "out" right of the output dot (whose wire comes from above).
             if kind == "input":
-                ax.text(-0.15, y, "in", ha="right", va="center", fontsize=8)
+                ax.text(-0.15, y, "in", ha="right", va="center", fontsize=fontsize)
             else:
-                ax.text(x + 0.15, y, "out", ha="left", va="center", fontsize=8)
+                ax.text(x + 0.15, y, "out", ha="left", va="center", fontsize=fontsize)
 
     ax.set_xlim(-0.8, width - 0.2)
     ax.set_ylim(depth + 0.5, -0.5)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=fontsize + 2)
     return ax
 
 

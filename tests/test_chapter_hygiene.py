@@ -88,3 +88,53 @@ def test_glued_strings_are_pasted_as_plain_text(path):
 
 def test_a_string_pasted_with_the_repr_role_is_caught():
     assert REPR_GLUE.findall("about {glue:}`ratio` and {glue}`b`, not {glue:text}`c`") == ["ratio", "b"]
+
+
+# Counts of a thousand and more read with thousands separators ("1,797", never "1797"): a glued
+# number cited in the prose carries the `,` format (`{glue:text}`n_images:,``).
+GLUE_WITH_FORMAT = re.compile(r"\{glue(?::text)?\}`([A-Za-z_][A-Za-z0-9_]*)(?::([^`]*))?`")
+
+
+def glued_numbers(path):
+    numbers = {}
+    for cell, _ in cells(path):
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                try:
+                    numbers[name] = float(text)
+                except ValueError:
+                    pass
+    return numbers
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_glued_numbers_of_a_thousand_and_more_are_cited_with_thousands_separators(path):
+    numbers = glued_numbers(path)
+    for cell, source in cells(path):
+        if cell["cell_type"] == "markdown":
+            for name, spec in GLUE_WITH_FORMAT.findall(source):
+                if abs(numbers.get(name, 0)) >= 1000:
+                    assert "," in spec, f"{path.name} cites {name} = {numbers[name]:.0f} without ',' in its format"
+
+
+def test_a_number_cited_without_separators_is_caught():
+    cited = GLUE_WITH_FORMAT.findall("{glue:text}`n_images` and {glue:text}`paths:,` and {glue}`x:.1f`")
+    assert cited == [("n_images", ""), ("paths", ","), ("x", ".1f")]
+
+
+# A code cell a reader must read shows one idea in at most 30 lines; longer code (library code
+# exported with `#@save`, checkers, validation) is collapsed (`hide-input`) or hidden (`remove-cell`).
+READER_CELL_LINES = 30
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_code_cells_a_reader_reads_are_at_most_30_lines(path):
+    for cell, source in cells(path):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if (cell["cell_type"] != "code" or source.startswith("#@save")
+                or {"hide-input", "remove-cell"} & set(tags)):
+            continue
+        lines = len(source.splitlines())
+        assert lines <= READER_CELL_LINES, f"{path.name}: a reader cell of {lines} lines: {source[:60]!r}"

@@ -246,3 +246,36 @@ def test_draw_fractal_refuses_nodes_not_in_the_graph_naming_them(argument):
 def test_draw_fractal_refuses_a_string_as_a_node_collection():
     with pytest.raises(TypeError, match="`active`"):
         fv.draw_fractal(fv.block_graph(2), active="input")
+
+
+@pytest.mark.parametrize("graph", [fv.block_graph(1), fv.block_graph(4), fv.network_graph(3, blocks=2),
+                                   fv.network_graph(2, blocks=3, rule="parallel")],
+                         ids=["C=1", "C=4", "C=3,B=2", "parallel"])
+@pytest.mark.parametrize("fontsize", [8, 11])
+def test_draw_fractal_keeps_every_box_and_label_inside_its_axes(graph, fontsize):
+    # Nothing is clipped: the axes limits hold every conv, join and pool box, and its frame every
+    # "in", "out" and "pool" label, side by side in a figure of four panels (chapter 4's sampled
+    # sub-networks) as alone.
+    fig, axes = plt.subplots(1, 4, figsize=(10, 6))
+    for ax in axes:
+        fv.draw_fractal(graph, ax=ax, active=fv.active_subgraph(graph, fv.sample_drop_path(
+            graph, "local", 0.3, rng=fv.Mulberry32(1))), fontsize=fontsize, title="local")
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        (x0, x1), (y1, y0) = ax.get_xlim(), ax.get_ylim()
+        for patch in ax.patches:
+            box = patch.get_bbox()
+            assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, patch
+        frame = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            box = text.get_window_extent(renderer)
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1, text.get_text()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("bad, error", [(2, ValueError), (41, ValueError), ("8", TypeError), (True, TypeError)])
+def test_draw_fractal_refuses_a_font_size_out_of_range(bad, error):
+    with pytest.raises(error, match=rf"`fontsize`.*between 4 and 40.*fontsize={bad!r}"):
+        fv.draw_fractal(fv.block_graph(2), fontsize=bad)

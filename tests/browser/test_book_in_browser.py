@@ -423,3 +423,90 @@ def test_every_id_is_unique_and_every_control_has_a_name(page, base_url, name):
         return [...twice]; }""")
     assert duplicates == [], f"{name}: ids used twice: {duplicates[:5]}"
     assert page.evaluate(UNNAMED_CONTROLS) == [], f"{name}: controls without an accessible name"
+
+
+# --- animations on a phone, a projector and paper; figures whole --------------------------------
+
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_on_a_phone_the_animation_and_every_control_stay_inside_the_page(phone, base_url, name):
+    phone.goto(base_url + name, wait_until="load")
+    width = phone.evaluate("document.documentElement.clientWidth")
+    players = phone.locator("div.animation").all()
+    assert players
+    for player in players:
+        player.scroll_into_view_if_needed()
+        image = player.locator("img").first.bounding_box()
+        assert image["x"] >= 0 and image["x"] + image["width"] <= width + 0.5, image
+        row = player.locator(".anim-buttons")
+        assert row.evaluate("r => r.scrollWidth <= r.clientWidth"), "the control row overflows"
+        buttons = player.locator(".anim-buttons button").all()
+        assert len(buttons) == 9
+        for button in buttons:  # "+" (Increase speed), the last, included
+            box = button.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, button.get_attribute("title")
+        slider = player.locator("input.anim-slider").bounding_box()
+        assert slider["x"] >= 0 and slider["x"] + slider["width"] <= width + 0.5
+
+
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_animation_sliders_have_an_accessible_name(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    sliders = page.locator("div.animation input.anim-slider").count()
+    assert sliders and page.get_by_role("slider", name="Frame").count() == sliders
+
+
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_on_a_projector_animation_frames_show_at_full_size(browser, base_url, name):
+    # 1024 x 768: a frame is shown at 100 CSS pixels per figure inch (rendered at 150 dpi), so its
+    # smallest text, 11 points, is 15 CSS pixels tall.
+    from fractalviz.animate import CSS_PX_PER_INCH, FRAME_DPI
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.goto(base_url + name, wait_until="load")
+    for player in page.locator("div.animation").all():
+        player.scroll_into_view_if_needed()
+        shown, natural = player.locator("img").first.evaluate(
+            "img => [img.getBoundingClientRect().width, img.naturalWidth]")
+        assert natural >= 600 and abs(shown / natural * FRAME_DPI - CSS_PX_PER_INCH) < 1, (shown, natural)
+        assert player.bounding_box()["height"] <= 768, "the player does not fit a projected screen"
+    context.close()
+
+
+@pytest.mark.parametrize("name", ANIMATION_PAGES)
+def test_animation_stills_replace_the_player_in_print_and_without_javascript(browser, base_url, name):
+    for media, javascript in (("screen", True), ("print", True), ("screen", False)):
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, java_script_enabled=javascript)
+        page = context.new_page()
+        page.emulate_media(media=media)
+        page.goto(base_url + name, wait_until="load")
+        for wrapper in page.locator(".fractalviz-animation").all():
+            player, stills = wrapper.locator("div.animation"), wrapper.locator("img.fractalviz-stills")
+            still_shown = media == "print" or not javascript
+            assert stills.is_visible() == still_shown and player.is_visible() != still_shown, (media, javascript)
+            if still_shown:
+                assert stills.evaluate("img => img.complete && img.naturalWidth > 0")
+                assert stills.get_attribute("alt").startswith("All ")  # every draw is shown
+        context.close()
+
+
+CHAPTER_PAGES = [n for n in PAGES if n.startswith("book/0")]
+
+
+@pytest.mark.parametrize("width", [1400, 1024, 390])
+def test_no_figure_is_clipped_at_any_width(browser, base_url, width):
+    # Each figure's image (chapter 4's four sampled sub-networks among them) fits inside its
+    # figure, which fits inside the page, so no panel is cut off.
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for name in CHAPTER_PAGES:
+        page.goto(base_url + name, wait_until="load")
+        clipped = page.evaluate("""() => [...document.querySelectorAll("figure img")].filter(img => {
+            const box = img.getBoundingClientRect(), figure = img.closest("figure").getBoundingClientRect();
+            const page = document.querySelector("article.bd-article").getBoundingClientRect();
+            if (!box.width) return false;  // not shown (an animation's stills, on screen)
+            return box.right > figure.right + 1 || box.left < figure.left - 1 || box.right > page.right + 1
+                || Math.abs(box.width / box.height - img.naturalWidth / img.naturalHeight) > 0.02;
+        }).map(img => img.alt.slice(0, 60))""")
+        assert clipped == [], f"{name} at {width} px: {clipped}"
+    context.close()
