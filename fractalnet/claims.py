@@ -17,39 +17,34 @@ from fractalnet.results import register_experiment
 from fractalnet.training import PAPER_RECIPE
 
 
-def score_columns(net, x, y, x_calibrate, subsets=None, batch_size=500):
-    """Scores columns, or subsets of columns, of a trained FractalNet with two kinds of statistics.
+# The experiments of this chapter, trained by `make results` (`tools/make_results.py`) and loaded
+# from the store. One budget for all, so that the runs compare: the first 15,000 images of the
+# training split, 10 epochs, the paper's recipe (SGD with momentum, learning rate 0.02 divided by
+# 10 four times, flips and shifts), three stages of 16, 32 and 64 channels, no per-stage dropout.
+# Their training took 72 minutes in all on two CPU cores (about 94 of wall time beside other work).
+CLAIMS_BUDGET = {"train_subset": 15000, "epochs": 10, "filters": [16, 32, 64]}
 
-    - `network_bn`: the subset run inside the network (`net(x, columns=subset)`), its batch
-      normalizations using the moving statistics that training left, which describe the mixed
-      network (and, with global drop-path, each column alone, some of the time).
-    - `precise_bn`: the subset taken out as a model of its own (`precise_column_model`), its
-      statistics recomputed on `x_calibrate`, as chapter 5 does ("precise BN"). No weight changes.
+# 1. Drop-path ablation: one FractalNet (three columns per stage) trained four ways.
+DROP_PATH_SETTINGS = {
+    "none": {"drop_path_rate": 0.0, "global_ratio": 0.0},
+    "local": {"drop_path_rate": PAPER_RECIPE["drop_path_rate"], "global_ratio": 0.0},
+    "global": {"drop_path_rate": 0.0, "global_ratio": 1.0},
+    "mixed": {"drop_path_rate": PAPER_RECIPE["drop_path_rate"], "global_ratio": PAPER_RECIPE["global_ratio"]},
+}
+for _setting, _kwargs in DROP_PATH_SETTINGS.items():
+    register_experiment(f"ablation_{_setting}", columns=[3, 3, 3], **CLAIMS_BUDGET,
+                        model_kwargs={"block_dropout_rates": None, **_kwargs})
 
-    Args:
-        net: a `FractalNet` (with `include_top=True`).
-        x, y: images as `net` reads them, and their integer labels.
-        x_calibrate: images to recompute the statistics on (training images, never test ones).
-        subsets: a list of network columns (ints) or subsets (tuples of ints); defaults to every
-            single column and `"all"`, the whole network.
-        batch_size: int >= 1.
+# 4. Depth: FractalNets of 1, 2 and 4 columns per stage with mixed drop-path (3 is `ablation_mixed`).
+for _columns in (1, 2, 4):
+    register_experiment(f"columns_{_columns}", columns=[_columns] * 3, **CLAIMS_BUDGET,
+                        model_kwargs={"block_dropout_rates": None})
 
-    Returns:
-        `{subset: {"network_bn": accuracy, "precise_bn": accuracy}}`, accuracies in [0, 1].
-
-    Defined in chapter 7 (book/07_claims.ipynb).
-    """
-    batch_size = _check_int("batch_size", batch_size, 1)
-    if subsets is None:
-        subsets = [*range(net.num_columns), "all"]
-    inside = evaluate_columns(net, x, y, columns=subsets, batch_size=batch_size)
-    scores = {}
-    for subset in subsets:
-        columns = list(range(net.num_columns)) if subset == "all" else subset
-        alone = precise_column_model(net, columns, x_calibrate, batch_size)
-        predicted = np.argmax(alone.predict(x, batch_size=batch_size, verbose=0), axis=-1)
-        scores[subset] = {"network_bn": inside[subset], "precise_bn": float(np.mean(predicted == np.asarray(y)))}
-    return scores
+# 2. Student and teacher: plain networks of 2, 4, 8 and 16 convs per stage (6 to 48 layers), each
+# built like one column of a FractalNet. `columns_4`'s deepest column is the plain 24-layer net,
+# trained inside the fractal; with one conv per stage, the plain network is `columns_1`.
+for _convs in (2, 4, 8, 16):
+    register_experiment(f"plain_{3 * _convs}", architecture="plain", stages=[_convs] * 3, **CLAIMS_BUDGET)
 
 
 def precise_column_model(net, columns, x_calibrate, batch_size=64):
@@ -74,6 +69,78 @@ def precise_column_model(net, columns, x_calibrate, batch_size=64):
     copy = net.__class__.from_config(net.get_config())
     copy.set_weights(net.get_weights())
     return recalibrate_batch_norm(copy.column_model(columns), x_calibrate, batch_size)
+
+
+class PreciseColumns:
+    """A trained FractalNet whose every subset of columns runs with statistics of its own.
+
+    `precise.model(subset)` is `precise_column_model(net, subset, x_calibrate)`, built the first
+    time that subset is asked for and kept; calling `precise(x, columns=subset)` runs it. One
+    object serves the scores (`score_columns`), the cost table (`anytime_table`) and the column
+    explorers of `fractalviz` (`ColumnExplorer`, `column_widget`), which then show each subset as
+    it would be deployed rather than inside the network.
+
+    Args:
+        net: a trained `FractalNet`.
+        x_calibrate: training images, as `net` reads them, for the statistics.
+        batch_size: int >= 1, the batch size of the recalibration.
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+
+    def __init__(self, net, x_calibrate, batch_size=500):
+        self.net, self.x_calibrate = net, x_calibrate
+        self.batch_size = _check_int("batch_size", batch_size, 1)
+        self.num_columns, self._models = net.num_columns, {}
+
+    def model(self, columns=None):
+        subset = tuple(sorted(range(self.num_columns) if columns is None else set(np.ravel(columns).tolist())))
+        if subset not in self._models:
+            self._models[subset] = precise_column_model(self.net, list(subset), self.x_calibrate, self.batch_size)
+        return self._models[subset]
+
+    def call(self, x, columns=None, training=False):
+        return self.model(columns)(x, training=False)
+
+    __call__ = call
+
+
+def score_columns(precise, x, y, subsets=None, batch_size=500):
+    """Scores columns, or subsets of columns, of a trained FractalNet with two kinds of statistics.
+
+    - `network_bn`: the subset run inside the network (`net(x, columns=subset)`), its batch
+      normalizations using the moving statistics that training left, which describe the mixed
+      network (and, with global drop-path, each column alone, some of the time).
+    - `precise_bn`: the subset taken out as a model of its own, its statistics recomputed on
+      training images (`PreciseColumns`), as chapter 5 does ("precise BN"). No weight changes.
+
+    Args:
+        precise: a `PreciseColumns` of the network.
+        x, y: images as the network reads them, and their integer labels.
+        subsets: a list of network columns (ints) or subsets (tuples of ints); defaults to every
+            single column and `"all"`, the whole network.
+        batch_size: int >= 1.
+
+    Returns:
+        `{subset: {"network_bn": accuracy, "precise_bn": accuracy}}`, accuracies in [0, 1].
+
+    Defined in chapter 7 (book/07_claims.ipynb).
+    """
+    if not isinstance(precise, PreciseColumns):
+        raise TypeError(f"Expected `precise` to be a PreciseColumns. Received: precise={type(precise).__name__}")
+    batch_size = _check_int("batch_size", batch_size, 1)
+    if subsets is None:
+        subsets = [*range(precise.num_columns), "all"]
+    inside = evaluate_columns(precise.net, x, y, columns=subsets, batch_size=batch_size)
+    scores = {}
+    for subset in subsets:
+        alone = precise.model(None if subset == "all" else subset)
+        predicted = np.concatenate([  # direct calls: `predict` would trace every new model
+            np.argmax(keras.ops.convert_to_numpy(alone(x[i:i + batch_size], training=False)), axis=-1)
+            for i in range(0, len(x), batch_size)
+        ])
+        scores[subset] = {"network_bn": inside[subset], "precise_bn": float(np.mean(predicted == np.asarray(y)))}
+    return scores
 
 
 def seconds_per_image(model, x, repeats=5):
@@ -105,14 +172,13 @@ def seconds_per_image(model, x, repeats=5):
     return float(np.median(times)) / len(x)
 
 
-def anytime_table(net, subsets, x, y, x_calibrate, x_timing, batch_size=500):
+def anytime_table(precise, subsets, x, y, x_timing, batch_size=500):
     """What each subset of columns costs and scores: the table behind anytime prediction.
 
     Args:
-        net: a trained `FractalNet`.
+        precise: a `PreciseColumns` of a trained FractalNet.
         subsets: network columns (ints) or subsets (tuples of ints).
-        x, y: images as `net` reads them, and labels, to score on.
-        x_calibrate: training images for the precise statistics (`score_columns`).
+        x, y: images as the network reads them, and labels, to score on (`score_columns`).
         x_timing: a batch of images to time each subset's own model on (`seconds_per_image`).
         batch_size: int >= 1.
 
@@ -122,41 +188,11 @@ def anytime_table(net, subsets, x, y, x_calibrate, x_timing, batch_size=500):
 
     Defined in chapter 7 (book/07_claims.ipynb).
     """
-    scores = score_columns(net, x, y, x_calibrate, subsets, batch_size)
+    scores, net = score_columns(precise, x, y, subsets, batch_size), precise.net
     rows = []
     for subset in subsets:
         columns = (subset,) if isinstance(subset, int) else tuple(subset)
         convs, depth = conv_count(net, columns)
         rows.append({"columns": columns, "convs": convs, "depth": depth, "macs": conv_macs(net, columns),
-                     **scores[subset], "ms_per_image": 1e3 * seconds_per_image(net.column_model(columns), x_timing)})
+                     **scores[subset], "ms_per_image": 1e3 * seconds_per_image(precise.model(columns), x_timing)})
     return rows
-
-
-# The experiments of this chapter, trained by `make results` (`tools/make_results.py`) and loaded
-# from the store. One budget for all, so that the runs compare: the first 15,000 images of the
-# training split, 10 epochs, the paper's recipe (SGD with momentum, learning rate 0.02 divided by
-# 10 four times, flips and shifts), three stages of 16, 32 and 64 channels, no per-stage dropout.
-# About 50 minutes on two CPU cores for all eleven.
-CLAIMS_BUDGET = {"train_subset": 15000, "epochs": 10, "filters": [16, 32, 64]}
-
-# 1. Drop-path ablation: one FractalNet (three columns per stage) trained four ways.
-DROP_PATH_SETTINGS = {
-    "none": {"drop_path_rate": 0.0, "global_ratio": 0.0},
-    "local": {"drop_path_rate": PAPER_RECIPE["drop_path_rate"], "global_ratio": 0.0},
-    "global": {"drop_path_rate": 0.0, "global_ratio": 1.0},
-    "mixed": {"drop_path_rate": PAPER_RECIPE["drop_path_rate"], "global_ratio": PAPER_RECIPE["global_ratio"]},
-}
-for _setting, _kwargs in DROP_PATH_SETTINGS.items():
-    register_experiment(f"ablation_{_setting}", columns=[3, 3, 3], **CLAIMS_BUDGET,
-                        model_kwargs={"block_dropout_rates": None, **_kwargs})
-
-# 4. Depth: FractalNets of 1, 2 and 4 columns per stage with mixed drop-path (3 is `ablation_mixed`).
-for _columns in (1, 2, 4):
-    register_experiment(f"columns_{_columns}", columns=[_columns] * 3, **CLAIMS_BUDGET,
-                        model_kwargs={"block_dropout_rates": None})
-
-# 2. Student and teacher: plain networks of 2, 4, 8 and 16 convs per stage (6 to 48 layers), each
-# built like one column of a FractalNet. `columns_4`'s deepest column is the plain 24-layer net,
-# trained inside the fractal; with one conv per stage, the plain network is `columns_1`.
-for _convs in (2, 4, 8, 16):
-    register_experiment(f"plain_{3 * _convs}", architecture="plain", stages=[_convs] * 3, **CLAIMS_BUDGET)

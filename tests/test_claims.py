@@ -7,7 +7,7 @@ import pytest
 
 from fractalnet import FractalNet, standalone_column_model
 from fractalnet.claims import (
-    DROP_PATH_SETTINGS, anytime_table, precise_column_model, score_columns, seconds_per_image,
+    DROP_PATH_SETTINGS, PreciseColumns, anytime_table, precise_column_model, score_columns, seconds_per_image,
 )
 from fractalnet.cost import conv_count, conv_macs
 from fractalnet.layers import ConvBlock
@@ -53,9 +53,20 @@ def test_for_one_column_it_is_chapter_5s_standalone_model(trained):
     np.testing.assert_allclose(ours, chapter5, atol=1e-5)
 
 
+def test_precise_columns_builds_each_subset_once_and_runs_it_like_a_precise_model(trained):
+    net, x, _ = trained
+    precise = PreciseColumns(net, x, batch_size=32)
+    assert precise.model([2, 0]) is precise.model((0, 2)) and precise.model() is precise.model([0, 1, 2])
+    expected = keras.ops.convert_to_numpy(precise_column_model(net, [0, 2], x, 32)(x))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(precise(x, columns=[0, 2])), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size"):
+        PreciseColumns(net, x, batch_size=0)
+
+
 def test_score_columns_reports_both_statistics_for_each_subset(trained):
     net, x, y = trained
-    scores = score_columns(net, x, y, x, subsets=[0, 2, (0, 2), "all"], batch_size=32)
+    precise = PreciseColumns(net, x, batch_size=32)
+    scores = score_columns(precise, x, y, subsets=[0, 2, (0, 2), "all"], batch_size=32)
     assert list(scores) == [0, 2, (0, 2), "all"]
     for subset, score in scores.items():
         columns = list(range(3)) if subset == "all" else subset
@@ -63,12 +74,14 @@ def test_score_columns_reports_both_statistics_for_each_subset(trained):
         assert score["network_bn"] == pytest.approx(np.mean(inside == y))
         alone = np.argmax(keras.ops.convert_to_numpy(precise_column_model(net, columns, x, 32)(x)), -1)
         assert score["precise_bn"] == pytest.approx(np.mean(alone == y))
-    assert list(score_columns(net, x, y, x)) == [0, 1, 2, "all"]
+    assert list(score_columns(precise, x, y)) == [0, 1, 2, "all"]
+    with pytest.raises(TypeError, match="PreciseColumns"):
+        score_columns(net, x, y)
 
 
 def test_anytime_table_prices_each_subset(trained):
     net, x, y = trained
-    rows = anytime_table(net, [0, 1, 2, (0, 2), (0, 1, 2)], x, y, x, x[:8], batch_size=32)
+    rows = anytime_table(PreciseColumns(net, x), [0, 1, 2, (0, 2), (0, 1, 2)], x, y, x[:8], batch_size=32)
     by_columns = {row["columns"]: row for row in rows}
     assert set(by_columns) == {(0,), (1,), (2,), (0, 2), (0, 1, 2)}
     for columns, row in by_columns.items():
