@@ -66,15 +66,18 @@ def test_no_prose_is_removed_from_the_page(path):
 REPR_GLUE = re.compile(r"\{glue(?::any|:)?\}`([A-Za-z_][A-Za-z0-9_]*)`")
 
 
-def glued_strings(path):
-    names = set()
+def glued_records(path):
+    """Yields `(name, text)` for every value a chapter glues: its name and its plain-text form."""
     for cell, _ in cells(path):
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = output.get("data", {}).get("application/papermill.record/text/plain", "")
-            if name and text[:1] in "'\"" and text[:1]:
-                names.add(name)
-    return names
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                yield name, text
+
+
+def glued_strings(path):
+    return {name for name, text in glued_records(path) if text[:1] and text[:1] in "'\""}
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
@@ -97,15 +100,11 @@ GLUE_WITH_FORMAT = re.compile(r"\{glue(?::text)?\}`([A-Za-z_][A-Za-z0-9_]*)(?::(
 
 def glued_numbers(path):
     numbers = {}
-    for cell, _ in cells(path):
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = output.get("data", {}).get("application/papermill.record/text/plain")
-            if name and text is not None:
-                try:
-                    numbers[name] = float(text)
-                except ValueError:
-                    pass
+    for name, text in glued_records(path):
+        try:
+            numbers[name] = float(text)
+        except ValueError:
+            pass
     return numbers
 
 
