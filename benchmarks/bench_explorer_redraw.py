@@ -1,11 +1,14 @@
-"""Redraw time of the ipywidgets drop-path explorer (`fractalviz.explorer_widget`), C = 1..6.
+"""Redraw time of the ipywidgets drop-path explorer (`fractalviz.explorer_widget`), C =
+1..6.
 
-One redraw is what "Resample" costs in a live kernel, on the Python side: a `sample_drop_path`
-draw, its summary, a `draw_fractal` figure and its PNG. The browser's own rendering of the image
-is not included. For each number of columns the script builds the widget once, warms up, then
-times `--repeats` redraws and prints the median and the slowest.
+One redraw is what "Resample" costs in a live kernel, on the Python side: a
+`sample_drop_path` draw, its summary, a `draw_fractal` figure and its PNG. The browser's
+own rendering of the image is not included. For each number of columns the script builds
+the widget once, warms up, then times `--repeats` redraws and prints the median and the
+slowest.
 
-    .venv/bin/python benchmarks/bench_explorer_redraw.py              # B = 1, 15 redraws each
+    # B = 1, 15 redraws each
+    .venv/bin/python benchmarks/bench_explorer_redraw.py
     .venv/bin/python benchmarks/bench_explorer_redraw.py --blocks 3 --repeats 5
 
 Not a test: timings depend on the machine; the script prints them.
@@ -23,11 +26,16 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from fractalviz.explorer import MAX_EXPLORER_BLOCKS, MAX_EXPLORER_COLUMNS, explorer_widget  # noqa: E402
+from fractalviz.explorer import (
+    MAX_EXPLORER_BLOCKS,
+    MAX_EXPLORER_COLUMNS,
+    explorer_widget,
+)  # noqa: E402
 
 
 def time_redraws(columns, blocks, repeats, warmup=2):
-    """Returns the wall times, in seconds, of `repeats` redraws of the widget at `columns`."""
+    """Returns the wall times, in seconds, of `repeats` redraws of the widget at
+    `columns`."""
     box = explorer_widget(columns=columns, blocks=blocks, seed=0)
     for _ in range(warmup):
         box.redraw()
@@ -41,7 +49,9 @@ def time_redraws(columns, blocks, repeats, warmup=2):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--blocks", type=int, default=1, choices=range(1, MAX_EXPLORER_BLOCKS + 1))
+    parser.add_argument(
+        "--blocks", type=int, default=1, choices=range(1, MAX_EXPLORER_BLOCKS + 1)
+    )
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     if args.repeats < 1:
@@ -50,7 +60,10 @@ def main():
     print(f"{'C':>2} {'median ms':>10} {'max ms':>8}")
     for columns in range(1, MAX_EXPLORER_COLUMNS + 1):
         times = time_redraws(columns, args.blocks, args.repeats)
-        print(f"{columns:>2} {1000 * statistics.median(times):>10.1f} {1000 * max(times):>8.1f}")
+        print(
+            f"{columns:>2} {1000 * statistics.median(times):>10.1f} "
+            f"{1000 * max(times):>8.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """FractalNet in Keras 3, as built chapter by chapter in the book.
 
-The modules below are generated from the chapters (see `tools/export_chapters.py`): the code a
-reader sees in a chapter is the code this package runs.
+The modules below are generated from the chapters (see `tools/export_chapters.py`): the
+code a reader sees in a chapter is the code this package runs.
 
-Importing the package changes nothing in the process: no environment variable, no redirected
-stream. (The chapters keep TensorFlow's start-up notices off the page in their own set-up cell.)
+Importing the package changes nothing in the process: no environment variable, no
+redirected stream. (The chapters keep TensorFlow's start-up notices off the page in
+their own set-up cell.)
 """
 
 from fractalnet.layers import (
@@ -27,7 +28,12 @@ from fractalnet.model import (
     standalone_column_model,
 )
 
-from fractalnet.data import load_cifar10, load_fashion_mnist, make_dataset, split_validation
+from fractalnet.data import (
+    load_cifar10,
+    load_fashion_mnist,
+    make_dataset,
+    split_validation,
+)
 from fractalnet.training import (
     HalvingDecay,
     baseline_net,
@@ -35,7 +41,9 @@ from fractalnet.training import (
     paper_fractal_net,
     train_with_checkpoints,
 )
-from fractalnet import results  # last: the results store reads the package it belongs to
+
+# last: the results store reads the package it belongs to
+from fractalnet import results
 
 __all__ = [
     "baseline_net",

@@ -13,17 +13,19 @@ from fractalnet.model import FractalNet
 
 
 def conv_macs(model, columns=None):
-    """Returns the multiply-adds of the convolutions of one image's forward pass through `model`.
+    """Returns the multiply-adds of the convolutions of one image's forward pass through
+    `model`.
 
-    A conv whose output is `h x w x c_out`, with a `k_h x k_w` kernel over `c_in` channels, costs
-    `h * w * k_h * k_w * c_in * c_out`. The dense head, batch normalization and pooling cost
-    little beside the convs and are left out.
+    A conv whose output is `h x w x c_out`, with a `k_h x k_w` kernel over `c_in`
+    channels, costs `h * w * k_h * k_w * c_in * c_out`. The dense head, batch
+    normalization and pooling cost little beside the convs and are left out.
 
     Args:
-        model: a `FractalNet`, or a built functional Keras model of `Conv2D` layers, `ConvBlock`s
-            and nested models (a FractalNet among them, as `image_classifier` wraps it).
-        columns: for a FractalNet, `None` (every column) or an int or a list of network columns:
-            only the convs that `model(x, columns=columns)` runs are counted.
+        model: a `FractalNet`, or a built functional Keras model of `Conv2D` layers,
+            `ConvBlock`s and nested models (a FractalNet among them, as
+            `image_classifier` wraps it).
+        columns: for a FractalNet, `None` (every column) or an int or a list of network
+            columns: only the convs that `model(x, columns=columns)` runs are counted.
 
     Returns:
         An int.
@@ -31,7 +33,9 @@ def conv_macs(model, columns=None):
     Example:
 
     >>> net = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(8, 8, 3))
-    >>> conv_macs(net, columns=0)  # one 3x3 conv from 3 to 4 channels on 8x8: 64 * 9 * 3 * 4
+    >>> conv_macs(
+    ...     net, columns=0
+    ... )  # one 3x3 conv from 3 to 4 channels on 8x8: 64 * 9 * 3 * 4
     6912
     >>> conv_macs(net)  # and column 1: two convs, 3 -> 4 and 4 -> 4
     23040
@@ -41,8 +45,10 @@ def conv_macs(model, columns=None):
     if isinstance(model, FractalNet):
         return _fractal_macs(model, columns)
     if columns is not None:
-        raise ValueError(f"`columns` applies to a FractalNet only. Received: columns={columns!r} "
-                         f"for a {type(model).__name__}")
+        raise ValueError(
+            f"`columns` applies to a FractalNet only. Received: columns={columns!r} "
+            f"for a {type(model).__name__}"
+        )
     total = 0
     for layer in model.layers:
         if isinstance(layer, keras.Model):
@@ -56,7 +62,8 @@ def conv_macs(model, columns=None):
 
 
 def conv_count(net, columns=None):
-    """Returns `(convs, depth)`: the convs `net(x, columns=columns)` runs, and those on its longest path.
+    """Returns `(convs, depth)`: the convs `net(x, columns=columns)` runs, and those on
+    its longest path.
 
     Args:
         net: a `FractalNet`.
@@ -64,14 +71,19 @@ def conv_count(net, columns=None):
 
     Example:
 
-    >>> net = FractalNet(num_classes=2, columns=[3, 2], filters=[4, 4], input_shape=(8, 8, 3))
+    >>> net = FractalNet(
+    ...     num_classes=2, columns=[3, 2], filters=[4, 4], input_shape=(8, 8, 3)
+    ... )
     >>> conv_count(net), conv_count(net, columns=2), conv_count(net, columns=[0, 1])
     ((10, 6), (6, 6), (6, 4))
 
     Defined in chapter 6 (book/06_training.ipynb).
     """
     subsets = net._block_subsets(range(net.num_columns) if columns is None else columns)
-    lengths = [[len(block.column_layers(k)) for k in subset] for block, subset in zip(net.blocks, subsets)]
+    lengths = [
+        [len(block.column_layers(k)) for k in subset]
+        for block, subset in zip(net.blocks, subsets)
+    ]
     return sum(map(sum, lengths)), sum(map(max, lengths))
 
 

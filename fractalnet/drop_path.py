@@ -11,14 +11,21 @@ import numbers
 import keras
 from keras import ops
 
-from fractalnet.layers import _check_columns, _check_int, _check_rate, column_keep, fractal_joins
+from fractalnet.layers import (
+    _check_columns,
+    _check_int,
+    _check_rate,
+    column_keep,
+    fractal_joins,
+)
 
 
 def _check_batch_size(batch_size):
-    """Returns `batch_size`: `None`, an int >= 1, or a tensor (a batch size known only at run time).
+    """Returns `batch_size`: `None`, an int >= 1, or a tensor (a batch size known only
+    at run time).
 
-    A Python or NumPy number is checked; a tensor (as `ops.shape(x)[0]` gives inside a compiled
-    step) is passed through unchecked.
+    A Python or NumPy number is checked; a tensor (as `ops.shape(x)[0]` gives inside a
+    compiled step) is passed through unchecked.
     """
     if batch_size is None:
         return None
@@ -30,15 +37,17 @@ def _check_batch_size(batch_size):
 def sample_local_keep(arity, rate, seed, batch_size=None):
     """Draws a local drop-path `keep` mask for a join with `arity` inputs.
 
-    Each input is dropped independently with probability `rate`; if every input was dropped,
-    one input, chosen uniformly, is kept. So at least one input always survives.
+    Each input is dropped independently with probability `rate`; if every input was
+    dropped, one input, chosen uniformly, is kept. So at least one input always
+    survives.
 
     Args:
         arity: int >= 1, the number of join inputs n.
         rate: float in [0, 1), the drop probability p.
         seed: a `keras.random.SeedGenerator` (drawn from at each call) or an int.
-        batch_size: `None` for one mask for the whole mini-batch, or the batch size (an int
-            >= 1, or a scalar tensor, which is not checked) for one independent mask per sample.
+        batch_size: `None` for one mask for the whole mini-batch, or the batch size (an
+            int >= 1, or a scalar tensor, which is not checked) for one independent mask
+            per sample.
 
     Returns:
         A float32 0/1 tensor of shape `(arity,)`, or `(batch_size, arity)`.
@@ -69,11 +78,12 @@ def sample_global_column(columns, seed, batch_size=None):
     Args:
         columns: int in [1, 12], the number of columns C of every block.
         seed: a `keras.random.SeedGenerator` (drawn from at each call) or an int.
-        batch_size: `None` for one column for the mini-batch, or the batch size (an int >= 1,
-            or a scalar tensor, which is not checked) for one per sample.
+        batch_size: `None` for one column for the mini-batch, or the batch size (an int
+            >= 1, or a scalar tensor, which is not checked) for one per sample.
 
     Returns:
-        An int32 tensor, a scalar or of shape `(batch_size,)`, with values in [0, columns).
+        An int32 tensor, a scalar or of shape `(batch_size,)`, with values in [0,
+        columns).
 
     Example:
 
@@ -94,58 +104,71 @@ def sample_global_column(columns, seed, batch_size=None):
 
 @keras.saving.register_keras_serializable(package="fractalnet")
 class DropPath(keras.layers.Layer):
-    """Samples FractalNet drop-path: the `keep` mask of every join for one training step.
+    """Samples FractalNet drop-path: the `keep` mask of every join for one training
+    step.
 
     Each draw is global with probability `global_ratio` and local otherwise:
 
-    - local: every join drops each input with probability `local_rate`, keeping one input
-      (chosen uniformly) if it dropped them all; joins draw independently;
-    - global: one column, chosen uniformly, is kept at every join it takes part in, in every
+    - local: every join drops each input with probability `local_rate`, keeping one
+      input (chosen uniformly) if it dropped them all; joins draw independently;
+    - global: one column, chosen uniformly, is kept at every join it takes part in, in
+      every
       block: the network computes exactly that column.
 
-    Draws come from the layer's `keras.random.SeedGenerator` at call time. Outside training
-    every mask is all ones (every join is the plain mean) and nothing is random.
+    Draws come from the layer's `keras.random.SeedGenerator` at call time. Outside
+    training every mask is all ones (every join is the plain mean) and nothing is
+    random.
 
     Args:
         local_rate: float in [0, 1), the local drop probability p. Paper: 0.15.
-        global_ratio: float in [0, 1], the probability that a draw is global. Paper: 0.5.
-        per_sample: bool. `False` (the default, the authors' code): one draw per mini-batch,
-            shared by all its samples. `True` (common PyTorch re-implementations): an
-            independent draw (local or global, and the global column) per sample.
+        global_ratio: float in [0, 1], the probability that a draw is global. Paper:
+            0.5.
+        per_sample: bool. `False` (the default, the authors' code): one draw per
+            mini-batch, shared by all its samples. `True` (common PyTorch
+            re-implementations): an independent draw (local or global, and the global
+            column) per sample.
         seed: int or `None`, the seed of the layer's `SeedGenerator`.
         **kwargs: base layer arguments (`name`, ...).
 
     Call arguments:
         inputs: the batch entering the network; only its batch size is read.
         columns: int in [1, 12], the number of columns C of every block.
-        blocks: int >= 1, the number of blocks that share the draw: one call draws for all of
-            them (one global decision and one global column; local masks independent in each
-            block). Defaults to 1.
+        blocks: int >= 1, the number of blocks that share the draw: one call draws for
+            all of them (one global decision and one global column; local masks
+            independent in each block). Defaults to 1.
         training: bool; masks are random only when `True`.
 
     Returns:
         A list with one entry per block, each a list with one float 0/1 mask per join of
-        `fractal_joins(columns)`: shape `(n,)`, or `(batch, n)` when `per_sample`. Pass a
-        block's entry to `FractalBlock(...)(x, join_keep=...)`. A network must draw once for all
-        its blocks (`blocks=B`); calling the layer once per block (for instance by sharing it as
-        the `drop_path=` of several `FractalBlock`s) draws a separate global column per block.
+        `fractal_joins(columns)`: shape `(n,)`, or `(batch, n)` when `per_sample`. Pass
+        a block's entry to `FractalBlock(...)(x, join_keep=...)`. A network must draw
+        once for all its blocks (`blocks=B`); calling the layer once per block (for
+        instance by sharing it as the `drop_path=` of several `FractalBlock`s) draws a
+        separate global column per block.
 
     Example:
 
     >>> drop_path = DropPath(seed=0)
-    >>> masks = drop_path(keras.ops.ones((4, 8, 8, 3)), columns=3, blocks=2, training=True)
+    >>> masks = drop_path(
+    ...     keras.ops.ones((4, 8, 8, 3)), columns=3, blocks=2, training=True
+    ... )
     >>> len(masks), len(masks[0]), tuple(masks[0][1].shape)
     (2, 2, (3,))
 
     Defined in chapter 4 (book/04_drop_path.ipynb).
     """
 
-    def __init__(self, local_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs):
+    def __init__(
+        self, local_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.local_rate = _check_rate("local_rate", local_rate)
         self.global_ratio = _check_rate("global_ratio", global_ratio, closed_high=True)
         if not isinstance(per_sample, bool):
-            raise TypeError(f"Expected `per_sample` to be a bool. Received: per_sample={per_sample!r}")
+            raise TypeError(
+                "Expected `per_sample` to be a bool. Received: "
+                f"per_sample={per_sample!r}"
+            )
         self.per_sample = per_sample
         if seed is not None:
             seed = _check_int("seed", seed, 0)
@@ -156,19 +179,21 @@ class DropPath(keras.layers.Layer):
     def sample(self, columns, blocks=1, batch_size=None):
         """Draws once for `blocks` blocks, in any mode, and returns the whole draw.
 
-        `call` returns only the masks; `sample` also says what was drawn, which tests and
-        figures need.
+        `call` returns only the masks; `sample` also says what was drawn, which tests
+        and figures need.
 
         Args:
             columns: int in [1, 12], the number of columns C of every block.
             blocks: int >= 1, the number of blocks sharing the draw. Defaults to 1.
-            batch_size: the batch size (an int >= 1, or a scalar tensor, unchecked); required
-                when `per_sample`, ignored otherwise. Defaults to `None`.
+            batch_size: the batch size (an int >= 1, or a scalar tensor, unchecked);
+                required when `per_sample`, ignored otherwise. Defaults to `None`.
 
         Returns:
             A dict with
-            - `"is_global"`: bool tensor, a scalar (or `(batch_size,)` when `per_sample`);
-            - `"column"`: int32 tensor of the same shape, the global column (ignored where local);
+            - `"is_global"`: bool tensor, a scalar (or `(batch_size,)` when
+              `per_sample`);
+            - `"column"`: int32 tensor of the same shape, the global column (ignored
+              where local);
             - `"keep"`: the masks, as returned by `call`.
 
         Example:
@@ -177,48 +202,68 @@ class DropPath(keras.layers.Layer):
         >>> bool(draw["is_global"])
         True
         >>> k = int(draw["column"])
-        >>> masks = [[keras.ops.convert_to_numpy(m).tolist() for m in block] for block in draw["keep"]]
-        >>> masks[0] == masks[1] == [keras.ops.convert_to_numpy(m).tolist() for m in column_keep(3, k)]
+        >>> masks = [
+        ...     [keras.ops.convert_to_numpy(m).tolist() for m in block]
+        ...     for block in draw["keep"]
+        ... ]
+        >>> masks[0] == masks[1] == [
+        ...     keras.ops.convert_to_numpy(m).tolist() for m in column_keep(3, k)
+        ... ]
         True
         """
         blocks = _check_int("blocks", blocks, 1)
         is_global, column = self.sample_choice(columns, batch_size)
         global_keep = column_keep(columns, column)
-        keep = [self.block_keep(is_global, global_keep, batch_size) for _ in range(blocks)]
+        keep = [
+            self.block_keep(is_global, global_keep, batch_size) for _ in range(blocks)
+        ]
         return {"is_global": is_global, "column": column, "keep": keep}
 
     def sample_choice(self, columns, batch_size=None):
         """Draws the kind of one step: global or local and, for global, the column kept.
 
         Args:
-            columns: int in [1, 12], the number of columns to choose the global column among.
+            columns: int in [1, 12], the number of columns to choose the global column
+                among.
             batch_size: as in `sample`.
 
         Returns:
-            `(is_global, column)`: a bool tensor and an int32 tensor, scalars (or of shape
-            `(batch_size,)` when `per_sample`). `column` is drawn even for a local step.
+            `(is_global, column)`: a bool tensor and an int32 tensor, scalars (or of
+            shape `(batch_size,)` when `per_sample`). `column` is drawn even for a local
+            step.
 
         Example:
 
-        >>> is_global, column = DropPath(global_ratio=1.0, seed=0).sample_choice(columns=3)
+        >>> is_global, column = DropPath(global_ratio=1.0, seed=0).sample_choice(
+        ...     columns=3
+        ... )
         >>> bool(is_global), 0 <= int(column) < 3
         (True, True)
         """
         columns = _check_columns(columns)
         batch_size = _check_batch_size(batch_size)
         if self.per_sample and batch_size is None:
-            raise ValueError("Expected `batch_size` when `per_sample=True`. Received: batch_size=None")
+            raise ValueError(
+                "Expected `batch_size` when `per_sample=True`. Received: "
+                "batch_size=None"
+            )
         shape = (batch_size,) if self.per_sample else ()
-        is_global = keras.random.uniform(shape, seed=self.seed_generator) < self.global_ratio
-        column = sample_global_column(columns, self.seed_generator, batch_size=shape[0] if shape else None)
+        is_global = (
+            keras.random.uniform(shape, seed=self.seed_generator) < self.global_ratio
+        )
+        column = sample_global_column(
+            columns, self.seed_generator, batch_size=shape[0] if shape else None
+        )
         return is_global, column
 
     def block_keep(self, is_global, global_keep, batch_size=None):
-        """Returns the masks of one block: `global_keep` where global, fresh local draws elsewhere.
+        """Returns the masks of one block: `global_keep` where global, fresh local draws
+        elsewhere.
 
         Args:
             is_global: the bool tensor from `sample_choice`.
-            global_keep: the block's masks for the global column (`column_keep(C, column)`).
+            global_keep: the block's masks for the global column (`column_keep(C,
+                column)`).
             batch_size: as in `sample`.
 
         Returns:
@@ -228,22 +273,32 @@ class DropPath(keras.layers.Layer):
 
         >>> drop_path = DropPath(global_ratio=0.0, seed=0)
         >>> is_global, column = drop_path.sample_choice(columns=3)
-        >>> [tuple(m.shape) for m in drop_path.block_keep(is_global, column_keep(3, column))]
+        >>> [
+        ...     tuple(m.shape)
+        ...     for m in drop_path.block_keep(is_global, column_keep(3, column))
+        ... ]
         [(2,), (3,)]
         """
         size = batch_size if self.per_sample else None
         choose_global = is_global if size is None else ops.expand_dims(is_global, -1)
         return [
-            ops.where(choose_global, one_column,
-                      sample_local_keep(one_column.shape[-1], self.local_rate, self.seed_generator, size))
+            ops.where(
+                choose_global,
+                one_column,
+                sample_local_keep(
+                    one_column.shape[-1], self.local_rate, self.seed_generator, size
+                ),
+            )
             for one_column in global_keep
         ]
 
     def call(self, inputs, columns, blocks=1, training=None):
         if not training:
             joins = fractal_joins(columns)
-            return [[ops.ones((len(members),)) for members in joins]
-                    for _ in range(_check_int("blocks", blocks, 1))]
+            return [
+                [ops.ones((len(members),)) for members in joins]
+                for _ in range(_check_int("blocks", blocks, 1))
+            ]
         return self.sample(columns, blocks, batch_size=ops.shape(inputs)[0])["keep"]
 
     def get_config(self):

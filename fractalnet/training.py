@@ -25,22 +25,25 @@ PAPER_RECIPE = {
     "momentum": 0.9,
     "batch_size": 100,
     "learning_rate": 0.02,
-    "lr_drops": 4,  # /10 at 1/2, 3/4, 7/8, 15/16 of training: epochs 200, 300, 350, 375 of 400
+    # /10 at 1/2, 3/4, 7/8, 15/16 of training: epochs 200, 300, 350, 375 of 400
+    "lr_drops": 4,
     "drop_path_rate": 0.15,
     "global_ratio": 0.5,
-    "block_dropout_step": 0.1,  # stage s gets dropout 0.1 * s: (0, 0.1, 0.2, 0.3, 0.4) for 5 stages
+    # stage s gets dropout 0.1 * s: (0, 0.1, 0.2, 0.3, 0.4) for 5 stages
+    "block_dropout_step": 0.1,
     "augment": True,  # "+": horizontal flips and +-4 pixel translations
 }
 
 
 @keras.saving.register_keras_serializable(package="fractalnet")
 class HalvingDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """The paper's schedule: divide the rate by 10 each time the remaining training halves.
+    """The paper's schedule: divide the rate by 10 each time the remaining training
+    halves.
 
-    With `total_steps` steps of training, the rate is `initial_learning_rate` until half of them
-    are done, then divided by `1 / factor` at 3/4, 7/8, ... : the k-th drop happens at step
-    `round(total_steps * (1 - 2**-k))`, for k = 1 ... `drops`. The paper's 400 epochs drop at
-    epochs 200, 300, 350 and 375.
+    With `total_steps` steps of training, the rate is `initial_learning_rate` until half
+    of them are done, then divided by `1 / factor` at 3/4, 7/8, ... : the k-th drop
+    happens at step `round(total_steps * (1 - 2**-k))`, for k = 1 ... `drops`. The
+    paper's 400 epochs drop at epochs 200, 300, 350 and 375.
 
     Args:
         initial_learning_rate: float > 0 (the paper: 0.02).
@@ -60,35 +63,67 @@ class HalvingDecay(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, total_steps, drops=4, factor=0.1):
-        if isinstance(initial_learning_rate, bool) or not isinstance(initial_learning_rate, numbers.Real) \
-                or not initial_learning_rate > 0:
-            raise ValueError(f"Expected `initial_learning_rate` to be a float > 0. "
-                             f"Received: initial_learning_rate={initial_learning_rate!r}")
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor <= 1:
-            raise ValueError(f"Expected `factor` to be a float in (0, 1]. Received: factor={factor!r}")
-        for name, value, minimum in (("total_steps", total_steps, 1), ("drops", drops, 0)):
+        if (
+            isinstance(initial_learning_rate, bool)
+            or not isinstance(initial_learning_rate, numbers.Real)
+            or not initial_learning_rate > 0
+        ):
+            raise ValueError(
+                f"Expected `initial_learning_rate` to be a float > 0. "
+                f"Received: initial_learning_rate={initial_learning_rate!r}"
+            )
+        if (
+            isinstance(factor, bool)
+            or not isinstance(factor, numbers.Real)
+            or not 0 < factor <= 1
+        ):
+            raise ValueError(
+                "Expected `factor` to be a float in (0, 1]. Received: "
+                f"factor={factor!r}"
+            )
+        for name, value, minimum in (
+            ("total_steps", total_steps, 1),
+            ("drops", drops, 0),
+        ):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"Expected `{name}` to be an integer >= {minimum}. Received: {name}={value!r}")
+                raise TypeError(
+                    f"Expected `{name}` to be an integer >= {minimum}. Received: "
+                    f"{name}={value!r}"
+                )
             if value < minimum:
-                raise ValueError(f"Expected `{name}` to be an integer >= {minimum}. Received: {name}={value!r}")
+                raise ValueError(
+                    f"Expected `{name}` to be an integer >= {minimum}. Received: "
+                    f"{name}={value!r}"
+                )
         self.initial_learning_rate = float(initial_learning_rate)
         self.total_steps = int(total_steps)
         self.drops = int(drops)
         self.factor = float(factor)
-        self.boundaries = [int(round(self.total_steps * (1 - 0.5 ** k))) for k in range(1, self.drops + 1)]
+        self.boundaries = [
+            int(round(self.total_steps * (1 - 0.5**k)))
+            for k in range(1, self.drops + 1)
+        ]
 
     def __call__(self, step):
         step = ops.cast(step, "float32")
-        passed = sum((ops.cast(step >= b, "float32") for b in self.boundaries), ops.zeros((), "float32"))
+        passed = sum(
+            (ops.cast(step >= b, "float32") for b in self.boundaries),
+            ops.zeros((), "float32"),
+        )
         return self.initial_learning_rate * ops.power(self.factor, passed)
 
     def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
-                "drops": self.drops, "factor": self.factor}
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "total_steps": self.total_steps,
+            "drops": self.drops,
+            "factor": self.factor,
+        }
 
 
 def paper_block_dropout(stages, step=0.1):
-    """The paper's per-stage dropout: 0.1 more in each stage, `(0, 0.1, 0.2, 0.3, 0.4)` for 5.
+    """The paper's per-stage dropout: 0.1 more in each stage, `(0, 0.1, 0.2, 0.3, 0.4)`
+    for 5.
 
     A network with fewer stages takes the first ones: `(0, 0.1, 0.2)` for 3.
 
@@ -97,17 +132,26 @@ def paper_block_dropout(stages, step=0.1):
 
     Defined in chapter 6 (book/06_training.ipynb).
     """
-    if isinstance(stages, bool) or not isinstance(stages, numbers.Integral) or not 1 <= stages <= 10:
-        raise ValueError(f"Expected `stages` to be an integer in [1, 10]. Received: stages={stages!r}")
+    if (
+        isinstance(stages, bool)
+        or not isinstance(stages, numbers.Integral)
+        or not 1 <= stages <= 10
+    ):
+        raise ValueError(
+            "Expected `stages` to be an integer in [1, 10]. Received: "
+            f"stages={stages!r}"
+        )
     return tuple(round(step * s, 6) for s in range(stages))
 
 
 def image_classifier(backbone, image_shape, pad_to=None, name=None):
-    """Wraps a model into one that takes raw images (values 0-255) and preprocesses them itself.
+    """Wraps a model into one that takes raw images (values 0-255) and preprocesses them
+    itself.
 
-    The returned functional model rescales the pixels to [0, 1] and, with `pad_to`, zero-pads
-    them (centred) to `pad_to x pad_to` before `backbone`. Saved with `model.save(...)`, it loads
-    with `keras.saving.load_model` (after `import fractalnet`) and predicts on raw images.
+    The returned functional model rescales the pixels to [0, 1] and, with `pad_to`,
+    zero-pads them (centred) to `pad_to x pad_to` before `backbone`. Saved with
+    `model.save(...)`, it loads with `keras.saving.load_model` (after `import
+    fractalnet`) and predicts on raw images.
 
     Args:
         backbone: a Keras model taking the preprocessed images (e.g. a `FractalNet`).
@@ -121,23 +165,42 @@ def image_classifier(backbone, image_shape, pad_to=None, name=None):
     inputs = keras.Input(shape=(height, width, channels), name="images")
     x = keras.layers.Rescaling(1 / 255, name="rescale")(inputs)
     if pad_to is not None:
-        if isinstance(pad_to, bool) or not isinstance(pad_to, numbers.Integral) or pad_to < max(height, width):
-            raise ValueError(f"Expected `pad_to` to be None or an integer >= {max(height, width)}. "
-                             f"Received: pad_to={pad_to!r}")
+        if (
+            isinstance(pad_to, bool)
+            or not isinstance(pad_to, numbers.Integral)
+            or pad_to < max(height, width)
+        ):
+            raise ValueError(
+                f"Expected `pad_to` to be None or an integer >= {max(height, width)}. "
+                f"Received: pad_to={pad_to!r}"
+            )
         top, left = (pad_to - height) // 2, (pad_to - width) // 2
-        x = keras.layers.ZeroPadding2D(((top, pad_to - height - top), (left, pad_to - width - left)), name="pad")(x)
+        x = keras.layers.ZeroPadding2D(
+            ((top, pad_to - height - top), (left, pad_to - width - left)), name="pad"
+        )(x)
     return keras.Model(inputs, backbone(x), name=name or backbone.name)
 
 
-def paper_fractal_net(columns, filters, epochs, steps_per_epoch, num_classes=10, image_shape=(28, 28, 1),
-                      pad_to=None, learning_rate=PAPER_RECIPE["learning_rate"], seed=0, **model_kwargs):
+def paper_fractal_net(
+    columns,
+    filters,
+    epochs,
+    steps_per_epoch,
+    num_classes=10,
+    image_shape=(28, 28, 1),
+    pad_to=None,
+    learning_rate=PAPER_RECIPE["learning_rate"],
+    seed=0,
+    **model_kwargs,
+):
     """A FractalNet compiled with the paper's recipe, taking raw images.
 
-    Builds `FractalNet(columns, filters, ...)` with the paper's drop-path (local 0.15, global
-    0.5) and per-stage dropout (`paper_block_dropout`), wraps it with `image_classifier` and
-    compiles it with SGD, momentum 0.9, and `HalvingDecay(learning_rate, epochs *
-    steps_per_epoch)`; sparse categorical cross-entropy on logits and accuracy. Feed it batches
-    of `PAPER_RECIPE["batch_size"]` (100).
+    Builds `FractalNet(columns, filters, ...)` with the paper's drop-path (local 0.15,
+    global
+    0.5) and per-stage dropout (`paper_block_dropout`), wraps it with `image_classifier`
+    and compiles it with SGD, momentum 0.9, and `HalvingDecay(learning_rate, epochs *
+    steps_per_epoch)`; sparse categorical cross-entropy on logits and accuracy. Feed it
+    batches of `PAPER_RECIPE["batch_size"]` (100).
 
     Args:
         columns, filters: the stages, as for `FractalNet`.
@@ -157,26 +220,46 @@ def paper_fractal_net(columns, filters, epochs, steps_per_epoch, num_classes=10,
     Defined in chapter 6 (book/06_training.ipynb).
     """
     for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"Expected `{name}` to be an integer >= 1. Received: {name}={value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or value < 1
+        ):
+            raise ValueError(
+                f"Expected `{name}` to be an integer >= 1. Received: {name}={value!r}"
+            )
     size = pad_to or max(image_shape[:2])
     settings = {
         "drop_path_rate": PAPER_RECIPE["drop_path_rate"],
         "global_ratio": PAPER_RECIPE["global_ratio"],
-        "block_dropout_rates": paper_block_dropout(len(columns), PAPER_RECIPE["block_dropout_step"]),
+        "block_dropout_rates": paper_block_dropout(
+            len(columns), PAPER_RECIPE["block_dropout_step"]
+        ),
         **model_kwargs,
     }
-    backbone = FractalNet(num_classes=num_classes, columns=columns, filters=filters,
-                          input_shape=(size, size, image_shape[2]), seed=seed, **settings)
-    return compile_paper_recipe(image_classifier(backbone, image_shape, pad_to), epochs, steps_per_epoch,
-                                learning_rate)
+    backbone = FractalNet(
+        num_classes=num_classes,
+        columns=columns,
+        filters=filters,
+        input_shape=(size, size, image_shape[2]),
+        seed=seed,
+        **settings,
+    )
+    return compile_paper_recipe(
+        image_classifier(backbone, image_shape, pad_to),
+        epochs,
+        steps_per_epoch,
+        learning_rate,
+    )
 
 
-def compile_paper_recipe(model, epochs, steps_per_epoch, learning_rate=PAPER_RECIPE["learning_rate"]):
+def compile_paper_recipe(
+    model, epochs, steps_per_epoch, learning_rate=PAPER_RECIPE["learning_rate"]
+):
     """Compiles `model` with the paper's optimizer: SGD, momentum 0.9, `HalvingDecay`.
 
-    Sparse categorical cross-entropy on logits and accuracy. The same for the FractalNet and
-    the baselines it is compared with, so that only the network differs.
+    Sparse categorical cross-entropy on logits and accuracy. The same for the FractalNet
+    and the baselines it is compared with, so that only the network differs.
 
     Args:
         model: a Keras model returning logits.
@@ -188,27 +271,41 @@ def compile_paper_recipe(model, epochs, steps_per_epoch, learning_rate=PAPER_REC
 
     Defined in chapter 6 (book/06_training.ipynb).
     """
-    schedule = HalvingDecay(learning_rate, int(epochs) * int(steps_per_epoch), drops=PAPER_RECIPE["lr_drops"])
+    schedule = HalvingDecay(
+        learning_rate,
+        int(epochs) * int(steps_per_epoch),
+        drops=PAPER_RECIPE["lr_drops"],
+    )
     optimizer = keras.optimizers.SGD(schedule, momentum=PAPER_RECIPE["momentum"])
-    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-    optimizer.build(model.trainable_variables)  # so that a model saved before training reloads cleanly
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+    # so that a model saved before training reloads cleanly
+    optimizer.build(model.trainable_variables)
     return model
 
 
-def baseline_net(architecture, stages, filters, num_classes=10, image_shape=(28, 28, 1)):
-    """A baseline to compare FractalNet with: a plain CNN or a small ResNet, of FractalNet's parts.
+def baseline_net(
+    architecture, stages, filters, num_classes=10, image_shape=(28, 28, 1)
+):
+    """A baseline to compare FractalNet with: a plain CNN or a small ResNet, of
+    FractalNet's parts.
 
-    Both use FractalNet's `ConvBlock` (3x3 conv, batch normalization, ReLU), a 2x2 max-pooling
-    after each stage, global average pooling and a dense layer of logits (float32).
+    Both use FractalNet's `ConvBlock` (3x3 conv, batch normalization, ReLU), a 2x2
+    max-pooling after each stage, global average pooling and a dense layer of logits
+    (float32).
 
     - `"plain"`: stage s is `stages[s]` ConvBlocks in a chain, no shortcut.
     - `"resnet"`: a ConvBlock stem, then stage s is `stages[s]` residual blocks
-      `relu(x + bn(conv(ConvBlock(x))))`, with a 1x1 conv on the shortcut where the channels change.
+      `relu(x + bn(conv(ConvBlock(x))))`, with a 1x1 conv on the shortcut where the
+      channels change.
 
     Args:
         architecture: `"plain"` or `"resnet"`.
-        stages: list of ints >= 1, the ConvBlocks (plain) or residual blocks (resnet) per stage.
+        stages: list of ints >= 1, the ConvBlocks (plain) or residual blocks (resnet)
+            per stage.
         filters: list of ints >= 1, the channels of each stage, as long as `stages`.
         num_classes: int >= 1.
         image_shape: `(height, width, channels)` of the images it reads (preprocessed).
@@ -219,10 +316,17 @@ def baseline_net(architecture, stages, filters, num_classes=10, image_shape=(28,
     Defined in chapter 6 (book/06_training.ipynb).
     """
     if architecture not in ("plain", "resnet"):
-        raise ValueError(f"Expected `architecture` to be 'plain' or 'resnet'. Received: architecture={architecture!r}")
-    if len(stages) != len(filters) or not all(isinstance(n, numbers.Integral) and n >= 1 for n in stages):
-        raise ValueError(f"Expected `stages` to be ints >= 1, one per entry of `filters` ({len(filters)}). "
-                         f"Received: stages={stages!r}")
+        raise ValueError(
+            "Expected `architecture` to be 'plain' or 'resnet'. Received: "
+            f"architecture={architecture!r}"
+        )
+    if len(stages) != len(filters) or not all(
+        isinstance(n, numbers.Integral) and n >= 1 for n in stages
+    ):
+        raise ValueError(
+            "Expected `stages` to be ints >= 1, one per entry of `filters` "
+            f"({len(filters)}). Received: stages={stages!r}"
+        )
     inputs = keras.Input(shape=tuple(image_shape))
     x = ConvBlock(filters[0])(inputs) if architecture == "resnet" else inputs
     for blocks, channels in zip(stages, filters):
@@ -230,22 +334,31 @@ def baseline_net(architecture, stages, filters, num_classes=10, image_shape=(28,
             if architecture == "plain":
                 x = ConvBlock(channels)(x)
                 continue
-            shortcut = x if x.shape[-1] == channels else keras.layers.Conv2D(channels, 1, use_bias=False)(x)
+            shortcut = (
+                x
+                if x.shape[-1] == channels
+                else keras.layers.Conv2D(channels, 1, use_bias=False)(x)
+            )
             branch = ConvBlock(channels, activation=None)(ConvBlock(channels)(x))
             x = keras.layers.ReLU()(keras.layers.Add()([shortcut, branch]))
         x = keras.layers.MaxPooling2D(2)(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(num_classes, dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=f"{architecture}_cnn" if architecture == "plain" else "resnet")
+    return keras.Model(
+        inputs,
+        outputs,
+        name=f"{architecture}_cnn" if architecture == "plain" else "resnet",
+    )
 
 
 class ColumnAccuracy(keras.callbacks.Callback):
-    """Adds each network column's accuracy on `(x, y)` to the logs at the end of every epoch.
+    """Adds each network column's accuracy on `(x, y)` to the logs at the end of every
+    epoch.
 
-    For a model that holds a FractalNet named `"fractalnet"` (as `paper_fractal_net` builds):
-    the logs get `column_<k>_accuracy` for every column k (the column alone, with the network's
-    batch-normalization statistics), so a `CSVLogger` writes them and the history shows how the
-    columns learn.
+    For a model that holds a FractalNet named `"fractalnet"` (as `paper_fractal_net`
+    builds): the logs get `column_<k>_accuracy` for every column k (the column alone,
+    with the network's batch-normalization statistics), so a `CSVLogger` writes them and
+    the history shows how the columns learn.
 
     Args:
         x: images as the FractalNet reads them (preprocessed), e.g. a validation split.
@@ -261,14 +374,20 @@ class ColumnAccuracy(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         net = self.model.get_layer("fractalnet")
-        scores = evaluate_columns(net, self.x, self.y, columns=list(range(net.num_columns)),
-                                  batch_size=self.batch_size)
+        scores = evaluate_columns(
+            net,
+            self.x,
+            self.y,
+            columns=list(range(net.num_columns)),
+            batch_size=self.batch_size,
+        )
         for column, accuracy in scores.items():
             logs[f"column_{column}_accuracy"] = float(accuracy)
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Adds `epoch_time` (seconds of wall time) to each epoch's logs, so the history records it."""
+    """Adds `epoch_time` (seconds of wall time) to each epoch's logs, so the history
+    records it."""
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
@@ -279,12 +398,13 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 class RandomStateBackup(keras.callbacks.Callback):
-    """Saves the model's random-number states (drop-path and dropout draws) beside a backup.
+    """Saves the model's random-number states (drop-path and dropout draws) beside a
+    backup.
 
     `BackupAndRestore` saves the weights and the optimizer, not the states of the
     `keras.random.SeedGenerator`s in `model.variables`; without them a resumed run would
-    repeat the draws of its first epochs. Written at each epoch's end with the epoch number, and
-    restored only when that number matches the backup's.
+    repeat the draws of its first epochs. Written at each epoch's end with the epoch
+    number, and restored only when that number matches the backup's.
     """
 
     def __init__(self, backup_dir):
@@ -293,7 +413,9 @@ class RandomStateBackup(keras.callbacks.Callback):
         self.path = self.backup_dir / "random_state.json"
 
     def _states(self):
-        return [v for v in self.model.variables if v.path.endswith("seed_generator_state")]
+        return [
+            v for v in self.model.variables if v.path.endswith("seed_generator_state")
+        ]
 
     def on_train_begin(self, logs=None):
         metadata = self.backup_dir / "training_metadata.json"
@@ -303,11 +425,15 @@ class RandomStateBackup(keras.callbacks.Callback):
         if saved["epoch"] == json.loads(metadata.read_text())["epoch"]:
             for variable in self._states():
                 if variable.path in saved["states"]:
-                    variable.assign(np.asarray(saved["states"][variable.path], dtype=variable.dtype))
+                    variable.assign(
+                        np.asarray(saved["states"][variable.path], dtype=variable.dtype)
+                    )
 
     def on_epoch_end(self, epoch, logs=None):
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        states = {v.path: keras.ops.convert_to_numpy(v).tolist() for v in self._states()}
+        states = {
+            v.path: keras.ops.convert_to_numpy(v).tolist() for v in self._states()
+        }
         self.path.write_text(json.dumps({"epoch": epoch + 1, "states": states}))
 
 
@@ -319,55 +445,75 @@ def read_history(path):
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     history = {}
-    for key in (rows[0] if rows else []):
+    for key in rows[0] if rows else []:
         values = [row[key] for row in rows]
         if all(value == "NA" for value in values):
-            continue  # CSVLogger adds empty val_* columns to a run without validation data
-        history[key] = [int(v) if key == "epoch" else float("nan") if v == "NA" else float(v) for v in values]
+            # CSVLogger adds empty val_* columns to a run without validation data
+            continue
+        history[key] = [
+            int(v) if key == "epoch" else float("nan") if v == "NA" else float(v)
+            for v in values
+        ]
     return history
 
 
 def _keep_epochs_before(path, epoch):
-    """Drops the rows of epochs >= `epoch` from a `CSVLogger` file (epochs a resumed run redoes)."""
+    """Drops the rows of epochs >= `epoch` from a `CSVLogger` file (epochs a resumed run
+    redoes)."""
     if not path.exists():
         return
     with path.open(newline="") as f:
         lines = f.read().splitlines(keepends=True)
-    kept = lines[:1] + [line for line in lines[1:] if int(line.split(",", 1)[0]) < epoch]
+    kept = lines[:1] + [
+        line for line in lines[1:] if int(line.split(",", 1)[0]) < epoch
+    ]
     path.write_text("".join(kept))
 
 
-def train_with_checkpoints(model, train_ds, val_ds, epochs, directory, verbose="auto", callbacks=()):
-    """Trains `model` for `epochs` epochs so that an interrupted run resumes where it stopped.
+def train_with_checkpoints(
+    model, train_ds, val_ds, epochs, directory, verbose="auto", callbacks=()
+):
+    """Trains `model` for `epochs` epochs so that an interrupted run resumes where it
+    stopped.
 
     Writes into `directory`:
-    - `backup/`: `keras.callbacks.BackupAndRestore` at each epoch's end (weights, optimizer
-      state and the epoch). Calling this function again with the same arguments after a crash
-      or a kill restores them and goes on from the next epoch (the interrupted epoch is redone
-      from its start); after a finished run it trains nothing and returns the history. The
-      model's random states (drop-path, dropout) are saved with it (`RandomStateBackup`): a
-      model fed the same batches resumes exactly as if never interrupted. A dataset that
+    - `backup/`: `keras.callbacks.BackupAndRestore` at each epoch's end (weights,
+      optimizer state and the epoch). Calling this function again with the same
+      arguments after a crash or a kill restores them and goes on from the next epoch
+      (the interrupted epoch is redone from its start); after a finished run it trains
+      nothing and returns the history. The model's random states (drop-path, dropout)
+      are saved with it (`RandomStateBackup`): a model fed the same batches resumes
+          exactly as if never interrupted. A dataset that
       shuffles or augments starts its own random sequence again in the new process.
     - `model.keras`: the whole model after the latest epoch (`ModelCheckpoint`).
-    - `history.csv`: one row per finished epoch (`CSVLogger`, with `epoch_time` in seconds);
-      rows of an epoch that is redone are dropped first, so it has every epoch exactly once.
+    - `history.csv`: one row per finished epoch (`CSVLogger`, with `epoch_time` in
+      seconds); rows of an epoch that is redone are dropped first, so it has every epoch
+      exactly once.
     A loss of NaN stops the run (`TerminateOnNaN`).
 
     Args:
         model: a compiled Keras model.
-        train_ds, val_ds: datasets of `(images, labels)` batches; `val_ds` may be `None`.
+        train_ds, val_ds: datasets of `(images, labels)` batches; `val_ds` may be
+            `None`.
         epochs: int >= 1, the total number of epochs (not the number left).
         directory: a folder (created if needed).
         verbose: passed to `fit` (`"auto"`: a progress bar; 2: one line per epoch).
-        callbacks: more callbacks, run before the logger (what they add to the logs is written).
+        callbacks: more callbacks, run before the logger (what they add to the logs is
+            written).
 
     Returns:
         The history of every epoch, as `read_history` returns it.
 
     Defined in chapter 6 (book/06_training.ipynb).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"Expected `epochs` to be an integer >= 1. Received: epochs={epochs!r}")
+    if (
+        isinstance(epochs, bool)
+        or not isinstance(epochs, numbers.Integral)
+        or epochs < 1
+    ):
+        raise ValueError(
+            f"Expected `epochs` to be an integer >= 1. Received: epochs={epochs!r}"
+        )
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     backup, log = directory / "backup", directory / "history.csv"
@@ -378,10 +524,15 @@ def train_with_checkpoints(model, train_ds, val_ds, epochs, directory, verbose="
     else:
         _keep_epochs_before(log, done)
     model.fit(
-        train_ds, validation_data=val_ds, epochs=int(epochs), verbose=verbose, shuffle=False,  # the dataset shuffles
+        train_ds,
+        validation_data=val_ds,
+        epochs=int(epochs),
+        verbose=verbose,
+        shuffle=False,  # the dataset shuffles
         callbacks=[
             EpochTimer(),
-            *callbacks,  # before the logger, so that what they add to the logs is written
+            # before the logger, so that what they add to the logs is written
+            *callbacks,
             keras.callbacks.TerminateOnNaN(),
             keras.callbacks.CSVLogger(str(log), append=True),
             keras.callbacks.ModelCheckpoint(str(directory / "model.keras")),

@@ -1,11 +1,12 @@
 """fractalviz: fractal path graphs, their measurements, drop-path sampling and drawings.
 
-Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) use networkx
-only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add Matplotlib; the
-explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler for the static book, and
-ipywidgets for a live kernel. The column explorers (`fractalviz.column_explorer`) run a trained
-model on every subset of its columns, importing Keras only then: importing fractalviz imports no
-TensorFlow.
+Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) use
+networkx only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add
+Matplotlib; the explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler
+for the static book, and ipywidgets for a live kernel. The column explorers
+(`fractalviz.column_explorer`) run a trained
+model on every subset of its columns, importing Keras only then: importing fractalviz
+imports no TensorFlow.
 """
 
 from fractalviz.animate import animate_drop_path, embed_animation, sample_grid

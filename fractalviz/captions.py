@@ -1,7 +1,8 @@
 """Captions for fractalviz's HTML outputs (the animations and the explorer).
 
-A caption turns an output into an HTML figure, `<figure>output<figcaption>caption</figcaption>
-</figure>`, so that the book's readers, and screen readers, get a sentence on what it shows.
+A caption turns an output into an HTML figure,
+`<figure>output<figcaption>caption</figcaption> </figure>`, so that the book's readers,
+and screen readers, get a sentence on what it shows.
 The caption is escaped: it is text, never markup.
 """
 
@@ -28,14 +29,15 @@ def check_caption(caption):
     """
     if caption is not None and not isinstance(caption, str):
         raise TypeError(
-            "Expected `caption` to be a str or None. "
-            f"Received: caption={caption!r:.80} (type {type(caption).__name__})"
+            "Expected `caption` to be a str or None. Received: "
+            f"caption={caption!r:.80} (type {type(caption).__name__})"
         )
     return caption
 
 
 def with_caption(body, caption):
-    """Returns the HTML `body` as a captioned `<figure>`, or `body` unchanged if `caption` is None.
+    """Returns the HTML `body` as a captioned `<figure>`, or `body` unchanged if
+    `caption` is None.
 
     Args:
         body: str, the HTML of the output.
@@ -47,12 +49,15 @@ def with_caption(body, caption):
     Example:
 
     >>> with_caption("<svg></svg>", "Paths <= 5 & more")
-    '<figure class="fractalviz-figure"><svg></svg><figcaption>Paths &lt;= 5 &amp; more</figcaption></figure>'
+    '<figure class="fractalviz-figure"><svg></svg><figcaption>Paths &lt;= 5 &amp;
+    more</figcaption></figure>'
     >>> with_caption("<svg></svg>", None)
     '<svg></svg>'
     """
     check_caption(caption)
     if caption is None:
         return body
-    return (f'<figure class="fractalviz-figure">{body}'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return (
+        f'<figure class="fractalviz-figure">{body}'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )

@@ -1,9 +1,9 @@
 """Drawing fractal graphs the way the paper's Figure 1 reads.
 
-Columns stand side by side, shallow (column 0) on the left and deepest on the right; data
-flows from top to bottom. Convs are boxes, joins are bars across the columns they average,
-pools are wide boxes between blocks. `layout` computes positions (testable, no drawing);
-`draw_fractal` draws on a Matplotlib `Axes` and returns it.
+Columns stand side by side, shallow (column 0) on the left and deepest on the right;
+data flows from top to bottom. Convs are boxes, joins are bars across the columns they
+average, pools are wide boxes between blocks. `layout` computes positions (testable, no
+drawing); `draw_fractal` draws on a Matplotlib `Axes` and returns it.
 """
 
 import numbers
@@ -25,7 +25,8 @@ BOX_HEIGHT = 0.55
 
 
 def check_fontsize(fontsize, name="fontsize"):
-    """Returns `fontsize`, a real number of points in `[4, 40]`; raises naming it otherwise.
+    """Returns `fontsize`, a real number of points in `[4, 40]`; raises naming it
+    otherwise.
 
     Example:
 
@@ -34,22 +35,28 @@ def check_fontsize(fontsize, name="fontsize"):
     >>> check_fontsize(2)
     Traceback (most recent call last):
     ...
-    ValueError: Expected `fontsize` to be a number between 4 and 40 (points). Received: fontsize=2
+    ValueError: Expected `fontsize` to be a number between 4 and 40 (points). Received:
+        fontsize=2
     """
     if isinstance(fontsize, bool) or not isinstance(fontsize, numbers.Real):
-        raise TypeError(f"Expected `{name}` to be a number between 4 and 40 (points). "
-                        f"Received: {name}={fontsize!r:.80} (type {type(fontsize).__name__})")
+        raise TypeError(
+            f"Expected `{name}` to be a number between 4 and 40 (points). "
+            f"Received: {name}={fontsize!r:.80} (type {type(fontsize).__name__})"
+        )
     if not 4 <= fontsize <= 40:
-        raise ValueError(f"Expected `{name}` to be a number between 4 and 40 (points). "
-                         f"Received: {name}={fontsize!r}")
+        raise ValueError(
+            f"Expected `{name}` to be a number between 4 and 40 (points). "
+            f"Received: {name}={fontsize!r}"
+        )
     return fontsize
 
 
 def layout(graph):
-    """Returns `{node: (x, y)}`, with `x` the column and `y` growing downwards with depth.
+    """Returns `{node: (x, y)}`, with `x` the column and `y` growing downwards with
+    depth.
 
-    A conv sits at the middle of the rows it spans; a join at the row where its inputs end.
-    Blocks are stacked, each `2**(C-1) + 1` rows tall (one more row for its pool).
+    A conv sits at the middle of the rows it spans; a join at the row where its inputs
+    end. Blocks are stacked, each `2**(C-1) + 1` rows tall (one more row for its pool).
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.
@@ -77,7 +84,10 @@ def layout(graph):
         if kind == "conv":
             positions[node] = (data["column"], top + data["row"] - data["span"] / 2)
         elif kind == "join":
-            positions[node] = (sum(data["columns"]) / len(data["columns"]), top + data["row"])
+            positions[node] = (
+                sum(data["columns"]) / len(data["columns"]),
+                top + data["row"],
+            )
         else:
             positions[node] = (centre, top + block_rows)
     last = max(y for _, y in positions.values())
@@ -97,19 +107,23 @@ def _edge_points(graph, positions, source, target):
 
 
 def _check_nodes(graph, name, nodes):
-    """Returns `nodes` (an iterable of nodes of `graph`) as a list; raises naming the strays."""
+    """Returns `nodes` (an iterable of nodes of `graph`) as a list; raises naming the
+    strays."""
     if isinstance(nodes, (str, bytes)) or not hasattr(nodes, "__iter__"):
         raise TypeError(
-            f"Expected `{name}` to be a collection of nodes of `graph` (e.g. a list, or a graph "
-            f"from active_subgraph). Received: {name}={nodes!r:.80} (type {type(nodes).__name__})"
+            f"Expected `{name}` to be a collection of nodes of `graph` (e.g. a list, "
+            f"or a graph from active_subgraph). Received: {name}={nodes!r:.80} (type "
+            f"{type(nodes).__name__})"
         )
     nodes = list(nodes)
     unknown = [node for node in nodes if node not in graph]
     if unknown:
-        shown = ", ".join(repr(node) for node in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+        shown = ", ".join(repr(node) for node in unknown[:3]) + (
+            ", ..." if len(unknown) > 3 else ""
+        )
         raise ValueError(
-            f"Expected `{name}` to hold nodes of `graph` only. Received: {len(unknown)} node(s) "
-            f"not in the graph: {shown}"
+            f"Expected `{name}` to hold nodes of `graph` only. Received: "
+            f"{len(unknown)} node(s) not in the graph: {shown}"
         )
     return nodes
 
@@ -119,27 +133,36 @@ def _highlighted_nodes(graph, highlight_path, highlight_column):
         return set(highlight_path)
     if highlight_column is None:
         return set()
-    kept = frozenset((u, v) for u, v, c in graph.edges(data="column") if c == highlight_column)
+    kept = frozenset(
+        (u, v) for u, v, c in graph.edges(data="column") if c == highlight_column
+    )
     return set(active_subgraph(graph, DropPathSample("global", highlight_column, kept)))
 
 
-def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, active=None,
-                 title=None, fontsize=8):
+def draw_fractal(
+    graph,
+    ax=None,
+    highlight_path=None,
+    highlight_column=None,
+    active=None,
+    title=None,
+    fontsize=8,
+):
     """Draws a fractal graph: convs as boxes, joins as bars, pools between blocks.
 
     Args:
         graph: a graph from `fractalviz.graph`.
         ax: the Matplotlib `Axes` to draw on; a new figure (white background) if `None`.
-        highlight_path: nodes of `graph` on one path (e.g. from `fractalviz.measure.longest_path`)
-            to draw bold in red.
-        highlight_column: integer in `[0, C - 1]`, a column whose convs, in every block, are
-            drawn bold in red.
-        active: nodes of `graph` in a sampled sub-network (e.g. `active_subgraph(...)`); every
-            other node and edge is greyed out.
+        highlight_path: nodes of `graph` on one path (e.g. from
+            `fractalviz.measure.longest_path`) to draw bold in red.
+        highlight_column: integer in `[0, C - 1]`, a column whose convs, in every block,
+            are drawn bold in red.
+        active: nodes of `graph` in a sampled sub-network (e.g. `active_subgraph(...)`);
+            every other node and edge is greyed out.
         title: optional title for the axes.
-        fontsize: number in `[4, 40]`, the size in points of the "in", "out" and "pool" labels;
-            the title is 2 points larger. Defaults to 8 (a page figure; animations shown on a
-            projector pass more).
+        fontsize: number in `[4, 40]`, the size in points of the "in", "out" and "pool"
+            labels; the title is 2 points larger. Defaults to 8 (a page figure;
+            animations shown on a projector pass more).
 
     Returns:
         The `Axes`.
@@ -158,8 +181,9 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
     if highlight_path is not None and highlight_column is not None:
         raise ValueError("Pass `highlight_path` or `highlight_column`, not both.")
     if highlight_column is not None:
-        highlight_column = check_int("highlight_column", highlight_column, 0,
-                                     count_graph_columns(graph) - 1)
+        highlight_column = check_int(
+            "highlight_column", highlight_column, 0, count_graph_columns(graph) - 1
+        )
     if highlight_path is not None:
         highlight_path = _check_nodes(graph, "highlight_path", highlight_path)
     if active is not None:
@@ -169,11 +193,15 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
     width = count_graph_columns(graph)
     depth = max(y for _, y in positions.values())
     if ax is None:
-        fig = plt.figure(figsize=(1.0 + 0.9 * width, 1.0 + 0.45 * depth), facecolor="white")
+        fig = plt.figure(
+            figsize=(1.0 + 0.9 * width, 1.0 + 0.45 * depth), facecolor="white"
+        )
         ax = fig.add_subplot()
     ax.set_facecolor("white")
     highlighted = _highlighted_nodes(graph, highlight_path, highlight_column)
-    path_edges = set(zip(highlight_path, highlight_path[1:])) if highlight_path else set()
+    path_edges = (
+        set(zip(highlight_path, highlight_path[1:])) if highlight_path else set()
+    )
     active = set(graph) if active is None else set(active)
 
     def alpha(*nodes):
@@ -181,39 +209,83 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
 
     for source, target in graph.edges:
         on = (source, target) in path_edges or (
-            highlight_column is not None and source in highlighted and target in highlighted
+            highlight_column is not None
+            and source in highlighted
+            and target in highlighted
         )
         xs, ys = _edge_points(graph, positions, source, target)
-        ax.plot(xs, ys, color=HIGHLIGHT_COLOR if on else "#555555", lw=2.4 if on else 1.0,
-                alpha=alpha(source, target), zorder=1, solid_capstyle="round")
+        ax.plot(
+            xs,
+            ys,
+            color=HIGHLIGHT_COLOR if on else "#555555",
+            lw=2.4 if on else 1.0,
+            alpha=alpha(source, target),
+            zorder=1,
+            solid_capstyle="round",
+        )
 
     for node, data in graph.nodes(data=True):
         x, y = positions[node]
         kind = data["kind"]
         bold = node in highlighted
         if kind == "conv":
-            ax.add_patch(FancyBboxPatch(
-                (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2), BOX_WIDTH, BOX_HEIGHT,
-                boxstyle="round,pad=0.02", facecolor=HIGHLIGHT_COLOR if bold else CONV_COLOR,
-                edgecolor="black", lw=1.5 if bold else 0.6, alpha=alpha(node), zorder=2))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2),
+                    BOX_WIDTH,
+                    BOX_HEIGHT,
+                    boxstyle="round,pad=0.02",
+                    facecolor=HIGHLIGHT_COLOR if bold else CONV_COLOR,
+                    edgecolor="black",
+                    lw=1.5 if bold else 0.6,
+                    alpha=alpha(node),
+                    zorder=2,
+                )
+            )
         elif kind == "join":
             columns = data["columns"]
-            ax.add_patch(FancyBboxPatch(
-                (min(columns) - 0.4, y - 0.08), max(columns) - min(columns) + 0.8, 0.16,
-                boxstyle="round,pad=0.01", facecolor=JOIN_COLOR, edgecolor="none",
-                alpha=alpha(node), zorder=3))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (min(columns) - 0.4, y - 0.08),
+                    max(columns) - min(columns) + 0.8,
+                    0.16,
+                    boxstyle="round,pad=0.01",
+                    facecolor=JOIN_COLOR,
+                    edgecolor="none",
+                    alpha=alpha(node),
+                    zorder=3,
+                )
+            )
         elif kind == "pool":
-            ax.add_patch(FancyBboxPatch(
-                (-0.4, y - 0.2), width - 0.2, 0.4, boxstyle="round,pad=0.02",
-                facecolor=POOL_COLOR, edgecolor="none", alpha=alpha(node), zorder=2))
-            ax.text((width - 1) / 2, y, "pool", ha="center", va="center", fontsize=fontsize,
-                    color="white", zorder=4)
+            ax.add_patch(
+                FancyBboxPatch(
+                    (-0.4, y - 0.2),
+                    width - 0.2,
+                    0.4,
+                    boxstyle="round,pad=0.02",
+                    facecolor=POOL_COLOR,
+                    edgecolor="none",
+                    alpha=alpha(node),
+                    zorder=2,
+                )
+            )
+            ax.text(
+                (width - 1) / 2,
+                y,
+                "pool",
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white",
+                zorder=4,
+            )
         else:
             ax.plot([x], [y], "o", color="black", ms=5, zorder=3)
             if kind == "input":
                 ax.plot([0, width - 1], [y, y], color="#555555", lw=1.0, zorder=1)
-            # Labels sit beside the wires, never on them: "in" left of the input bar (which
-            # spans the columns), "out" right of the output dot (whose wire comes from above).
+            # Labels sit beside the wires, never on them: "in" left of the input bar
+            # (which spans the columns), "out" right of the output dot (whose wire comes
+            # from above).
             if kind == "input":
                 ax.text(-0.15, y, "in", ha="right", va="center", fontsize=fontsize)
             else:
@@ -229,10 +301,11 @@ def draw_fractal(graph, ax=None, highlight_path=None, highlight_column=None, act
 
 
 def legend_handles(pool=False, highlight=False):
-    """Returns Matplotlib legend handles for what `draw_fractal` draws: conv, join (and pool, path).
+    """Returns Matplotlib legend handles for what `draw_fractal` draws: conv, join (and
+    pool, path).
 
-    Pass them to `fig.legend(handles=...)` or `ax.legend(handles=...)`; they add no patch to any
-    axes.
+    Pass them to `fig.legend(handles=...)` or `ax.legend(handles=...)`; they add no
+    patch to any axes.
 
     Args:
         pool: whether to include the pool box.
@@ -246,10 +319,19 @@ def legend_handles(pool=False, highlight=False):
     >>> [handle.get_label() for handle in legend_handles(pool=True)]
     ['conv (3×3, BN, ReLU)', 'join (mean of its inputs)', 'pool (2×2)']
     """
-    handles = [Patch(facecolor=CONV_COLOR, edgecolor="black", lw=0.6, label="conv (3×3, BN, ReLU)"),
-               Patch(facecolor=JOIN_COLOR, label="join (mean of its inputs)")]
+    handles = [
+        Patch(
+            facecolor=CONV_COLOR,
+            edgecolor="black",
+            lw=0.6,
+            label="conv (3×3, BN, ReLU)",
+        ),
+        Patch(facecolor=JOIN_COLOR, label="join (mean of its inputs)"),
+    ]
     if pool:
         handles.append(Patch(facecolor=POOL_COLOR, label="pool (2×2)"))
     if highlight:
-        handles.append(Line2D([0], [0], color=HIGHLIGHT_COLOR, lw=2.4, label="highlighted path"))
+        handles.append(
+            Line2D([0], [0], color=HIGHLIGHT_COLOR, lw=2.4, label="highlighted path")
+        )
     return handles

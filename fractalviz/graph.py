@@ -1,22 +1,26 @@
-"""The structure of fractal blocks and networks as networkx graphs (no drawing, no TensorFlow).
+"""The structure of fractal blocks and networks as networkx graphs (no drawing, no
+TensorFlow).
 
-A graph has one node per operation and one edge per tensor passed between two operations:
+A graph has one node per operation and one edge per tensor passed between two
+operations:
 
 - `"input"` and `"output"`: the network's ends (`kind="input"` / `kind="output"`);
-- convs (`kind="conv"`), with `block`, `column` (0-based: column `k` of a fractal block holds
-  `2**k` convs, so column 0 is the single shallow conv and column `C - 1` the deepest),
-  `index` (position within the column), `row` (the depth, in units of the deepest column's
-  convs, at which the conv's output is ready) and `span` (how many rows it spans);
+- convs (`kind="conv"`), with `block`, `column` (0-based: column `k` of a fractal block
+  holds `2**k` convs, so column 0 is the single shallow conv and column `C - 1` the
+  deepest), `index` (position within the column), `row` (the depth, in units of the
+  deepest column's convs, at which the conv's output is ready) and `span` (how many rows
+  it spans);
 - joins (`kind="join"`), with `block`, `row` and `columns` (the columns they average);
 - pools (`kind="pool"`), one after each block of a network.
 
-Edges into a join carry the `column` they come from, so a drop-path sample can name them.
+Edges into a join carry the `column` they come from, so a drop-path sample can name
+them.
 
 Two expansion rules are available. `"fractal"` is the paper's,
-`f_1(z) = conv(z)` and `f_{C+1}(z) = join(f_C(f_C(z)), conv(z))`, with neighbouring joins
-collapsed into one multi-input join as in the authors' code. `"parallel"` is the tempting
-wrong rule, `F_k(x) = join(F_{k-1}(x), F_{k-1}(x))` with both halves on the same `x`: it
-unrolls to `2**(C - 1)` single convs side by side, averaged by one join.
+`f_1(z) = conv(z)` and `f_{C+1}(z) = join(f_C(f_C(z)), conv(z))`, with neighbouring
+joins collapsed into one multi-input join as in the authors' code. `"parallel"` is the
+tempting wrong rule, `F_k(x) = join(F_{k-1}(x), F_{k-1}(x))` with both halves on the
+same `x`: it unrolls to `2**(C - 1)` single convs side by side, averaged by one join.
 """
 
 import numbers
@@ -31,7 +35,8 @@ MAX_BLOCKS = 64
 
 
 def check_int(name, value, low, high):
-    """Returns `value` as an `int` if it is an integer in `[low, high]`; raises otherwise.
+    """Returns `value` as an `int` if it is an integer in `[low, high]`; raises
+    otherwise.
 
     Bools are refused: `True` is an `int` to Python but never a sensible column count.
     """
@@ -49,7 +54,8 @@ def check_int(name, value, low, high):
 
 
 def check_rule(rule):
-    """Returns `rule` if it is one of the expansion rules `RULES`; raises `ValueError` otherwise.
+    """Returns `rule` if it is one of the expansion rules `RULES`; raises `ValueError`
+    otherwise.
 
     Args:
         rule: the name of an expansion rule, `"fractal"` (the paper's) or `"parallel"`.
@@ -64,15 +70,19 @@ def check_rule(rule):
     >>> check_rule("recursive")
     Traceback (most recent call last):
     ...
-    ValueError: Expected `rule` to be one of ('fractal', 'parallel'). Received: rule='recursive'
+    ValueError: Expected `rule` to be one of ('fractal', 'parallel'). Received:
+        rule='recursive'
     """
     if rule not in RULES:
-        raise ValueError(f"Expected `rule` to be one of {RULES}. Received: rule={rule!r}")
+        raise ValueError(
+            f"Expected `rule` to be one of {RULES}. Received: rule={rule!r}"
+        )
     return rule
 
 
 def check_bool(name, value):
-    """Returns `value` as a `bool` if it is one (Python or NumPy); raises `TypeError` otherwise.
+    """Returns `value` as a `bool` if it is one (Python or NumPy); raises `TypeError`
+    otherwise.
 
     Truthiness is not enough: `pool="no"` would otherwise mean `True`.
     """
@@ -85,12 +95,13 @@ def check_bool(name, value):
 
 
 def check_graph(graph, name="graph"):
-    """Returns `graph` if it is a graph as `fractalviz.graph` builds them; raises otherwise.
+    """Returns `graph` if it is a graph as `fractalviz.graph` builds them; raises
+    otherwise.
 
     A fractal graph is a `networkx.DiGraph` (or a subgraph view of one, such as
-    `fractalviz.active_subgraph` returns) with an `"input"` and an `"output"` node and a `kind`
-    on every node. Checking this up front turns a deep `KeyError` or `AttributeError` inside
-    networkx into an error that names the argument.
+    `fractalviz.active_subgraph` returns) with an `"input"` and an `"output"` node and a
+    `kind` on every node. Checking this up front turns a deep `KeyError` or
+    `AttributeError` inside networkx into an error that names the argument.
 
     Args:
         graph: the object to check.
@@ -110,37 +121,41 @@ def check_graph(graph, name="graph"):
     >>> check_graph(3)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: Expected `graph` to be a fractal graph (a networkx.DiGraph ...). Received: graph=3 (type int)
+    TypeError: Expected `graph` to be a fractal graph (a networkx.DiGraph ...).
+        Received: graph=3 (type int)
     """
-    expected = ("a fractal graph (a networkx.DiGraph from fractalviz.network_graph or "
-                "fractalviz.block_graph)")
+    expected = (
+        "a fractal graph (a networkx.DiGraph from fractalviz.network_graph or "
+        "fractalviz.block_graph)"
+    )
     if not isinstance(graph, nx.DiGraph):
         raise TypeError(
-            f"Expected `{name}` to be {expected}. "
-            f"Received: {name}={graph!r:.80} (type {type(graph).__name__})"
+            f"Expected `{name}` to be {expected}. Received: {name}={graph!r:.80} "
+            f"(type {type(graph).__name__})"
         )
     missing = [end for end in ("input", "output") if end not in graph]
     if missing:
         raise ValueError(
-            f"Expected `{name}` to be {expected}, with an 'input' and an 'output' node. "
-            f"Received: a {type(graph).__name__} with {graph.number_of_nodes()} nodes and no "
-            f"{' or '.join(repr(end) for end in missing)} node"
+            f"Expected `{name}` to be {expected}, with an 'input' and an 'output' "
+            f"node. Received: a {type(graph).__name__} with {graph.number_of_nodes()} "
+            f"nodes and no {' or '.join(repr(end) for end in missing)} node"
         )
     for node, kind in graph.nodes(data="kind"):
         if kind not in KINDS:
             raise ValueError(
-                f"Expected `{name}` to be {expected}: every node has a `kind` in {KINDS}. "
-                f"Received: node {node!r} with kind={kind!r}"
+                f"Expected `{name}` to be {expected}: every node has a `kind` in "
+                f"{KINDS}. Received: node {node!r} with kind={kind!r}"
             )
     return graph
 
 
 def _add_fractal_block(graph, source, block, columns):
-    """Adds one block built by the paper's rule, column by column; returns its output node.
+    """Adds one block built by the paper's rule, column by column; returns its output
+    node.
 
-    Column `k`'s convs each span `2**(columns - 1 - k)` rows of the deepest column. At every
-    row where two or more columns finish a conv, one join averages them and feeds the next
-    conv of each of those columns.
+    Column `k`'s convs each span `2**(columns - 1 - k)` rows of the deepest column. At
+    every row where two or more columns finish a conv, one join averages them and feeds
+    the next conv of each of those columns.
     """
     rows = 2 ** (columns - 1)
     feeds = {k: source for k in range(columns)}
@@ -149,13 +164,22 @@ def _add_fractal_block(graph, source, block, columns):
         for k in ending:
             span = 2 ** (columns - 1 - k)
             conv = f"b{block}/c{k}/conv{row // span - 1}"
-            graph.add_node(conv, kind="conv", block=block, column=k,
-                           index=row // span - 1, row=row, span=span)
+            graph.add_node(
+                conv,
+                kind="conv",
+                block=block,
+                column=k,
+                index=row // span - 1,
+                row=row,
+                span=span,
+            )
             graph.add_edge(feeds[k], conv)
             feeds[k] = conv
         if len(ending) > 1:
             join = f"b{block}/join{row}"
-            graph.add_node(join, kind="join", block=block, row=row, columns=tuple(ending))
+            graph.add_node(
+                join, kind="join", block=block, row=row, columns=tuple(ending)
+            )
             for k in ending:
                 graph.add_edge(feeds[k], join, column=k)
                 feeds[k] = join
@@ -186,9 +210,10 @@ def network_graph(columns, blocks=1, rule="fractal", pool=True):
     Args:
         columns: integer in `[1, 12]`, the number of columns `C` of every block.
         blocks: integer in `[1, 64]`, the number of blocks `B`.
-        rule: `"fractal"` (the paper's expansion rule) or `"parallel"` (the wrong rule, for
-            contrast).
-        pool: bool, whether a 2x2 pool follows each block, as in the paper's CIFAR networks.
+        rule: `"fractal"` (the paper's expansion rule) or `"parallel"` (the wrong rule,
+            for contrast).
+        pool: bool, whether a 2x2 pool follows each block, as in the paper's CIFAR
+            networks.
 
     Returns:
         A `networkx.DiGraph` from `"input"` to `"output"`; `graph.graph` records
@@ -239,7 +264,8 @@ def block_graph(columns, rule="fractal"):
 
 
 def nodes_of_kind(graph, kind):
-    """Returns the nodes of `graph` whose `kind` attribute is `kind`, in insertion order.
+    """Returns the nodes of `graph` whose `kind` attribute is `kind`, in insertion
+    order.
 
     Args:
         graph: a fractal graph from `network_graph` or `block_graph`.
@@ -255,7 +281,9 @@ def nodes_of_kind(graph, kind):
     """
     check_graph(graph)
     if kind not in KINDS:
-        raise ValueError(f"Expected `kind` to be one of {KINDS}. Received: kind={kind!r}")
+        raise ValueError(
+            f"Expected `kind` to be one of {KINDS}. Received: kind={kind!r}"
+        )
     return [node for node, node_kind in graph.nodes(data="kind") if node_kind == kind]
 
 
@@ -264,7 +292,8 @@ def column_nodes(graph, column):
 
     Args:
         graph: a fractal graph from `network_graph` or `block_graph`.
-        column: integer in `[0, C - 1]` (`[0, 2**(C-1) - 1]` for the parallel rule), the column.
+        column: integer in `[0, C - 1]` (`[0, 2**(C-1) - 1]` for the parallel rule), the
+            column.
 
     Returns:
         A list of conv node names: `2**column` per block for the paper's rule.

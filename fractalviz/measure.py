@@ -1,7 +1,8 @@
-"""Measurements of fractal graphs: conv and join counts, paths, path lengths, receptive fields.
+"""Measurements of fractal graphs: conv and join counts, paths, path lengths, receptive
+fields.
 
-Paths are counted two ways: by dynamic programming over the graph (`count_paths`, exact and
-fast for any graph `fractalviz.graph` can build) and by the paper's recurrence
+Paths are counted two ways: by dynamic programming over the graph (`count_paths`, exact
+and fast for any graph `fractalviz.graph` can build) and by the paper's recurrence
 (`path_count_recurrence`). `enumerate_paths` lists them one by one, for sizes where that
 can finish. The length of a path is the number of convs on it.
 """
@@ -10,7 +11,13 @@ from collections import Counter
 
 import networkx as nx
 
-from fractalviz.graph import MAX_BLOCKS, check_graph, check_int, check_rule, nodes_of_kind
+from fractalviz.graph import (
+    MAX_BLOCKS,
+    check_graph,
+    check_int,
+    check_rule,
+    nodes_of_kind,
+)
 
 MAX_RECURRENCE_COLUMNS = 20
 DEFAULT_MAX_PATHS = 100_000
@@ -41,7 +48,8 @@ def count_joins(graph):
         graph: a fractal graph from `fractalviz.graph`.
 
     Returns:
-        An integer: `2**(C-2)` per block for the paper's rule with `C >= 2` (neighbouring joins
+        An integer: `2**(C-2)` per block for the paper's rule with `C >= 2`
+            (neighbouring joins
         merged), none for `C = 1`.
 
     Example:
@@ -67,7 +75,8 @@ def path_length_histogram(graph):
         graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
 
     Returns:
-        A dict from path length (convs on the path) to the number of paths of that length.
+        A dict from path length (convs on the path) to the number of paths of that
+        length.
 
     Example:
 
@@ -114,12 +123,16 @@ def longest_path_length(graph):
         graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
 
     Returns:
-        An integer: `2**(C-1)` per block for the paper's rule, 1 per block for the parallel one.
+        An integer: `2**(C-1)` per block for the paper's rule, 1 per block for the
+            parallel one.
 
     Example:
 
     >>> from fractalviz.graph import block_graph
-    >>> longest_path_length(block_graph(4)), longest_path_length(block_graph(4, rule="parallel"))
+    >>> (
+    ...     longest_path_length(block_graph(4)),
+    ...     longest_path_length(block_graph(4, rule="parallel")),
+    ... )
     (8, 1)
     """
     return max(path_length_histogram(graph))
@@ -144,10 +157,11 @@ def shortest_path_length(graph):
 
 
 def longest_path(graph):
-    """Returns the nodes of one input-to-output path with the most convs (the deepest path).
+    """Returns the nodes of one input-to-output path with the most convs (the deepest
+    path).
 
-    Among equally deep paths the first found in topological order is returned, so the result is
-    the same on every run.
+    Among equally deep paths the first found in topological order is returned, so the
+    result is the same on every run.
 
     Args:
         graph: a fractal graph from `fractalviz.graph`, or an active sub-network of one.
@@ -182,9 +196,9 @@ def receptive_field(graph, kernel_size=3, pool_size=2):
     """Returns the receptive field, in input pixels, of the deepest path of `graph`.
 
     Each stride-1 conv of size `k` widens the field by `(k - 1)` times the current jump;
-    each `pool_size` pool widens it by `(pool_size - 1)` times the jump, then multiplies the
-    jump by `pool_size`. The deepest path has the widest field: every path crosses the same
-    pools, and only the number of convs differs.
+    each `pool_size` pool widens it by `(pool_size - 1)` times the jump, then multiplies
+    the jump by `pool_size`. The deepest path has the widest field: every path crosses
+    the same pools, and only the number of convs differs.
 
     Args:
         graph: a graph from `fractalviz.graph`.
@@ -192,7 +206,8 @@ def receptive_field(graph, kernel_size=3, pool_size=2):
         pool_size: integer in `[1, 8]`, the side and stride of every pool.
 
     Returns:
-        An integer, the side in input pixels of the square the deepest path's output sees.
+        An integer, the side in input pixels of the square the deepest path's output
+        sees.
 
     Example:
 
@@ -204,7 +219,9 @@ def receptive_field(graph, kernel_size=3, pool_size=2):
     kernel_size = check_int("kernel_size", kernel_size, 1, 15)
     pool_size = check_int("pool_size", pool_size, 1, 8)
     if kernel_size % 2 == 0:
-        raise ValueError(f"Expected `kernel_size` to be odd. Received: kernel_size={kernel_size}")
+        raise ValueError(
+            f"Expected `kernel_size` to be odd. Received: kernel_size={kernel_size}"
+        )
     field, jump = 1, 1
     for node in longest_path(graph):
         kind = graph.nodes[node]["kind"]
@@ -220,8 +237,9 @@ def path_count_recurrence(columns, blocks=1, rule="fractal"):
     """Returns the number of input-to-output paths predicted by the expansion rule.
 
     For the paper's rule one block has `P(1) = 1` and `P(C + 1) = P(C)**2 + 1` paths
-    (1, 2, 5, 26, 677, ...): the deep branch composes two copies of `f_C`, so its paths are
-    pairs, and the shallow conv adds one. The parallel rule has `2**(C - 1)`. Blocks in
+    (1, 2, 5, 26, 677, ...): the deep branch composes two copies of `f_C`, so its paths
+    are pairs, and the shallow conv adds one. The parallel rule has `2**(C - 1)`. Blocks
+    in
     series multiply: `P(C)**B`.
 
     Args:
@@ -251,15 +269,16 @@ def enumerate_paths(graph, max_paths=DEFAULT_MAX_PATHS):
 
     Args:
         graph: a graph from `fractalviz.graph`.
-        max_paths: integer in `[1, 10_000_000]`. The paths are counted first (cheaply); if
-            there are more than `max_paths` the function refuses rather than run for hours.
+        max_paths: integer in `[1, 10_000_000]`. The paths are counted first (cheaply);
+            if there are more than `max_paths` the function refuses rather than run for
+            hours.
 
     Returns:
         A list of tuples of nodes, each from `"input"` to `"output"`.
 
     Raises:
-        ValueError: if the graph has more than `max_paths` paths. `count_paths(graph)` or
-            `path_count_recurrence(C, B)` give the number without listing them.
+        ValueError: if the graph has more than `max_paths` paths. `count_paths(graph)`
+            or `path_count_recurrence(C, B)` give the number without listing them.
 
     Example:
 
@@ -272,10 +291,11 @@ def enumerate_paths(graph, max_paths=DEFAULT_MAX_PATHS):
     total = count_paths(graph)
     if total > max_paths:
         raise ValueError(
-            f"This graph has {total:,} input-to-output paths, more than max_paths={max_paths:,}; "
-            "listing them would not finish in reasonable time. Count them instead with "
-            "count_paths(graph) (dynamic programming) or path_count_recurrence(columns, blocks) "
-            "(the recurrence P(C + 1) = P(C)**2 + 1), or raise `max_paths`."
+            f"This graph has {total:,} input-to-output paths, more than "
+            f"max_paths={max_paths:,}; listing them would not finish in reasonable "
+            "time. Count them instead with count_paths(graph) (dynamic programming) "
+            "or path_count_recurrence(columns, blocks) (the recurrence P(C + 1) = "
+            "P(C)**2 + 1), or raise `max_paths`."
         )
     paths, stack = [], [("input", ("input",))]
     while stack:

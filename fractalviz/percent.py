@@ -1,14 +1,16 @@
-"""Percentages as the explorers write them: one rounding rule, in Python and in the page.
+"""Percentages as the explorers write them: one rounding rule, in Python and in the
+page.
 
-The static pages redraw in JavaScript (`fractalviz/js/percent.js`, the twin of this module) what
-Python wrote when the page was built, so both sides must turn the same number into the same text.
-Neither uses its language's own formatting (Python's rounds half to even, JavaScript's `toFixed`
-rounds the binary value: 3 of 2,000 would read 0.1% in one and 0.2% in the other). Both round
-half up:
+The static pages redraw in JavaScript (`fractalviz/js/percent.js`, the twin of this
+module) what Python wrote when the page was built, so both sides must turn the same
+number into the same text. Neither uses its language's own formatting (Python's rounds
+half to even, JavaScript's `toFixed`
+rounds the binary value: 3 of 2,000 would read 0.1% in one and 0.2% in the other). Both
+round half up:
 
 - `count_percent(part, whole)` in integer arithmetic (exact for any counts);
-- `fraction_percent(fraction, decimals)` as `floor(fraction * 10**(2 + decimals) + 0.5)` in
-  double precision, the same operations in both languages, so the same result.
+- `fraction_percent(fraction, decimals)` as `floor(fraction * 10**(2 + decimals) + 0.5)`
+  in double precision, the same operations in both languages, so the same result.
 
 `tests/test_percent.py` runs both sides on every count of several sizes.
 """
@@ -36,7 +38,8 @@ def count_percent(part, whole):
 
 
 def fraction_percent(fraction, decimals=0):
-    """Returns a fraction in [0, 1] as a percentage with `decimals` decimals, rounded half up.
+    """Returns a fraction in [0, 1] as a percentage with `decimals` decimals, rounded
+    half up.
 
     Args:
         fraction: float.
@@ -44,7 +47,11 @@ def fraction_percent(fraction, decimals=0):
 
     Example:
 
-    >>> fraction_percent(0.125), fraction_percent(0.9996), fraction_percent(0.0625, decimals=1)
+    >>> (
+    ...     fraction_percent(0.125),
+    ...     fraction_percent(0.9996),
+    ...     fraction_percent(0.0625, decimals=1),
+    ... )
     ('13%', '100%', '6.3%')
     """
     units = math.floor(fraction * 10 ** (2 + decimals) + 0.5)

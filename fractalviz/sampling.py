@@ -1,18 +1,21 @@
 """Drop-path on a fractal graph: which sub-network one training step uses.
 
-This is the paper's sampling, on the graph rather than on tensors, so that it can be drawn:
+This is the paper's sampling, on the graph rather than on tensors, so that it can be
+drawn:
 
 - **local**: every join drops each of its inputs with probability `drop_rate`, and if it
   dropped them all it keeps one, chosen uniformly;
 - **global**: one column, the same index in every block, is the whole network;
 - **mixed**: global with probability `global_ratio`, local otherwise (the paper: 0.5).
 
-A sample is returned as the set of edges into joins that survive; `active_subgraph` turns it
-into the sub-network that actually computes, `summarize_sample` measures it, and
-`column_survival_rate` gives the exact probability that a column's whole path survives a draw.
+A sample is returned as the set of edges into joins that survive; `active_subgraph`
+turns it into the sub-network that actually computes, `summarize_sample` measures it,
+and `column_survival_rate` gives the exact probability that a column's whole path
+survives a draw.
 
-`Mulberry32` is a tiny seeded generator with the same arithmetic as the explorer's JavaScript
-(`fractalviz/js/explorer.js`): given the same seed, both draw exactly the same sub-networks.
+`Mulberry32` is a tiny seeded generator with the same arithmetic as the explorer's
+JavaScript (`fractalviz/js/explorer.js`): given the same seed, both draw exactly the
+same sub-networks.
 """
 
 from dataclasses import dataclass
@@ -28,11 +31,13 @@ _MASK32 = 0xFFFFFFFF
 
 
 class Mulberry32:
-    """A 32-bit seeded generator, bit for bit the `mulberry32` of the explorer's JavaScript.
+    """A 32-bit seeded generator, bit for bit the `mulberry32` of the explorer's
+    JavaScript.
 
-    It offers the two draws `sample_drop_path` makes, `random` and `integers`, so it can stand
-    in for a `numpy.random.Generator`; each uniform is one 32-bit step, in the same order as the
-    JavaScript, which is what lets the static book's explorer and Python agree sample by sample.
+    It offers the two draws `sample_drop_path` makes, `random` and `integers`, so it can
+    stand in for a `numpy.random.Generator`; each uniform is one 32-bit step, in the
+    same order as the JavaScript, which is what lets the static book's explorer and
+    Python agree sample by sample.
 
     Args:
         seed: integer in `[0, 2**32 - 1]`.
@@ -47,11 +52,13 @@ class Mulberry32:
     def __init__(self, seed=0):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(
-                f"Expected `seed` to be an integer between 0 and {_MASK32}. Received: seed={seed!r}"
+                f"Expected `seed` to be an integer between 0 and {_MASK32}. Received: "
+                f"seed={seed!r}"
             )
         if not 0 <= seed <= _MASK32:
             raise ValueError(
-                f"Expected `seed` to be an integer between 0 and {_MASK32}. Received: seed={seed}"
+                f"Expected `seed` to be an integer between 0 and {_MASK32}. Received: "
+                f"seed={seed}"
             )
         self.state = int(seed)
 
@@ -68,12 +75,14 @@ class Mulberry32:
         return np.array([self._next() for _ in range(int(size))])
 
     def integers(self, high):
-        """Returns an integer in `[0, high)`: `floor(random() * high)`, as the JavaScript does."""
+        """Returns an integer in `[0, high)`: `floor(random() * high)`, as the
+        JavaScript does."""
         return int(self._next() * int(high))
 
 
 def check_rate(name, value, closed_high, high=1.0):
-    """Returns `value` as a float in `[0, high)` (or `[0, high]` if `closed_high`); raises otherwise.
+    """Returns `value` as a float in `[0, high)` (or `[0, high]` if `closed_high`);
+    raises otherwise.
 
     Args:
         name: the argument's name, for the error message.
@@ -94,16 +103,23 @@ def check_rate(name, value, closed_high, high=1.0):
     ValueError: Expected `drop_rate` to be a float in [0, 0.9]. Received: drop_rate=0.95
     """
     interval = f"[0, {high:g}]" if closed_high else f"[0, {high:g})"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"Expected `{name}` to be a float in {interval}. Received: {name}={value!r}")
+    if isinstance(value, bool) or not isinstance(
+        value, (int, float, np.floating, np.integer)
+    ):
+        raise TypeError(
+            f"Expected `{name}` to be a float in {interval}. Received: {name}={value!r}"
+        )
     value = float(value)
     if not (0.0 <= value <= high) or (value == high and not closed_high):
-        raise ValueError(f"Expected `{name}` to be a float in {interval}. Received: {name}={value}")
+        raise ValueError(
+            f"Expected `{name}` to be a float in {interval}. Received: {name}={value}"
+        )
     return value
 
 
 def check_mode(mode):
-    """Returns `mode` if it is a drop-path mode (`MODES`); raises `ValueError` otherwise.
+    """Returns `mode` if it is a drop-path mode (`MODES`); raises `ValueError`
+    otherwise.
 
     Args:
         mode: `"local"`, `"global"` or `"mixed"`.
@@ -118,10 +134,13 @@ def check_mode(mode):
     >>> check_mode("dropout")
     Traceback (most recent call last):
     ...
-    ValueError: Expected `mode` to be one of ('local', 'global', 'mixed'). Received: mode='dropout'
+    ValueError: Expected `mode` to be one of ('local', 'global', 'mixed'). Received:
+        mode='dropout'
     """
     if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}")
+        raise ValueError(
+            f"Expected `mode` to be one of {MODES}. Received: mode={mode!r}"
+        )
     return mode
 
 
@@ -129,15 +148,19 @@ def check_rng(rng):
     """Returns a generator for `rng`: a `numpy.random.Generator` or a `Mulberry32`.
 
     Args:
-        rng: `None` (a fresh, unseeded NumPy generator), an integer seed `>= 0` (a seeded NumPy
-            generator), a `numpy.random.Generator` or a `Mulberry32` (both used as they are).
+        rng: `None` (a fresh, unseeded NumPy generator), an integer seed `>= 0` (a
+            seeded NumPy generator), a `numpy.random.Generator` or a `Mulberry32` (both
+            used as they are).
 
     Returns:
         An object with the `random` and `integers` draws `sample_drop_path` makes.
 
     Example:
 
-    >>> isinstance(check_rng(0), np.random.Generator), isinstance(check_rng(Mulberry32(0)), Mulberry32)
+    >>> (
+    ...     isinstance(check_rng(0), np.random.Generator),
+    ...     isinstance(check_rng(Mulberry32(0)), Mulberry32),
+    ... )
     (True, True)
     """
     if isinstance(rng, (Mulberry32, np.random.Generator)):
@@ -146,11 +169,14 @@ def check_rng(rng):
         return np.random.default_rng()
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
         raise TypeError(
-            "Expected `rng` to be None, an integer seed >= 0, a numpy.random.Generator or a "
-            f"fractalviz.Mulberry32. Received: rng={rng!r} (type {type(rng).__name__})"
+            "Expected `rng` to be None, an integer seed >= 0, a "
+            "numpy.random.Generator or a fractalviz.Mulberry32. Received: "
+            f"rng={rng!r} (type {type(rng).__name__})"
         )
     if rng < 0:
-        raise ValueError(f"Expected `rng` to be an integer seed >= 0. Received: rng={rng}")
+        raise ValueError(
+            f"Expected `rng` to be an integer seed >= 0. Received: rng={rng}"
+        )
     return np.random.default_rng(int(rng))
 
 
@@ -172,8 +198,9 @@ class DropPathSample:
 def _check_sample(sample):
     if not isinstance(sample, DropPathSample):
         raise TypeError(
-            "Expected `sample` to be a fractalviz.DropPathSample (from sample_drop_path). "
-            f"Received: sample={sample!r:.80} (type {type(sample).__name__})"
+            "Expected `sample` to be a fractalviz.DropPathSample (from "
+            f"sample_drop_path). Received: sample={sample!r:.80} (type "
+            f"{type(sample).__name__})"
         )
 
 
@@ -186,8 +213,8 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
         drop_rate: float in `[0, 1)`, each join input's drop probability in local mode.
         global_ratio: float in `[0, 1]`, the probability that a mixed draw is global.
         rng: `None`, an integer seed `>= 0` for a `numpy.random.Generator`, a
-            `numpy.random.Generator`, or a `Mulberry32` (to reproduce the explorer's JavaScript
-            draws).
+            `numpy.random.Generator`, or a `Mulberry32` (to reproduce the explorer's
+            JavaScript draws).
 
     Returns:
         A `DropPathSample`.
@@ -211,8 +238,11 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
     if mode == "global":
         column = int(rng.integers(count_graph_columns(graph)))
         for join in joins:
-            kept.update((source, join) for source, _, c in graph.in_edges(join, data="column")
-                        if c == column)
+            kept.update(
+                (source, join)
+                for source, _, c in graph.in_edges(join, data="column")
+                if c == column
+            )
         return DropPathSample("global", column, frozenset(kept))
     for join in joins:
         inputs = [source for source, _ in graph.in_edges(join)]
@@ -224,7 +254,8 @@ def sample_drop_path(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=
 
 
 def count_graph_columns(graph):
-    """Returns the number of columns of the graph's blocks (`2**(C-1)` for the parallel rule).
+    """Returns the number of columns of the graph's blocks (`2**(C-1)` for the parallel
+    rule).
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.
@@ -235,7 +266,10 @@ def count_graph_columns(graph):
     Example:
 
     >>> from fractalviz.graph import block_graph
-    >>> count_graph_columns(block_graph(3)), count_graph_columns(block_graph(3, rule="parallel"))
+    >>> (
+    ...     count_graph_columns(block_graph(3)),
+    ...     count_graph_columns(block_graph(3, rule="parallel")),
+    ... )
     (3, 4)
     """
     check_graph(graph)
@@ -250,17 +284,20 @@ def active_subgraph(graph, sample):
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.
-        sample: a `DropPathSample` drawn on `graph` (by `sample_drop_path`, or built by hand).
+        sample: a `DropPathSample` drawn on `graph` (by `sample_drop_path`, or built by
+            hand).
 
     Returns:
-        A read-only `networkx.DiGraph` view of the active nodes and the present edges between
-        them (empty if the sample cuts every input-to-output path).
+        A read-only `networkx.DiGraph` view of the active nodes and the present edges
+        between them (empty if the sample cuts every input-to-output path).
 
     Example:
 
     >>> from fractalviz.graph import block_graph
     >>> graph = block_graph(3)
-    >>> active = active_subgraph(graph, sample_drop_path(graph, "global", rng=Mulberry32(0)))
+    >>> active = active_subgraph(
+    ...     graph, sample_drop_path(graph, "global", rng=Mulberry32(0))
+    ... )
     >>> sorted(node for node in active if graph.nodes[node]["kind"] == "conv")
     ['b0/c0/conv0']
     """
@@ -278,11 +315,13 @@ def active_subgraph(graph, sample):
 
 
 def surviving_columns(graph, sample):
-    """Returns the columns whose whole path, input to output in every block, survives `sample`.
+    """Returns the columns whose whole path, input to output in every block, survives
+    `sample`.
 
-    Column `k`'s path is the straight chain of its convs; it survives when every edge from
-    column `k` into a join is kept. A global draw keeps exactly its column; a local draw keeps
-    any number of them, possibly none (the sub-network then zig-zags between columns).
+    Column `k`'s path is the straight chain of its convs; it survives when every edge
+    from column `k` into a join is kept. A global draw keeps exactly its column; a local
+    draw keeps any number of them, possibly none (the sub-network then zig-zags between
+    columns).
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.
@@ -302,8 +341,11 @@ def surviving_columns(graph, sample):
     """
     check_graph(graph)
     _check_sample(sample)
-    lost = {c for u, v, c in graph.edges(data="column")
-            if c is not None and (u, v) not in sample.kept_edges}
+    lost = {
+        c
+        for u, v, c in graph.edges(data="column")
+        if c is not None and (u, v) not in sample.kept_edges
+    }
     return tuple(k for k in range(count_graph_columns(graph)) if k not in lost)
 
 
@@ -311,10 +353,10 @@ def column_survival_rate(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5):
     """Returns, per column, the exact probability that its whole path survives one draw.
 
     In local mode each join with `n` inputs keeps a given input with probability
-    `q(n) = (1 - p) + p**n / n` (kept by the coin, or chosen when the coin dropped all `n`),
-    independently across joins, so column `k` survives with the product of `q` over the joins
-    it feeds. In global mode each column survives with probability `1 / C`. A mixed draw is
-    global with probability `global_ratio`.
+    `q(n) = (1 - p) + p**n / n` (kept by the coin, or chosen when the coin dropped all
+    `n`), independently across joins, so column `k` survives with the product of `q`
+    over the joins it feeds. In global mode each column survives with probability `1 /
+    C`. A mixed draw is global with probability `global_ratio`.
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.
@@ -328,7 +370,10 @@ def column_survival_rate(graph, mode="mixed", drop_rate=0.15, global_ratio=0.5):
     Example:
 
     >>> from fractalviz.graph import block_graph
-    >>> [round(r, 4) for r in column_survival_rate(block_graph(2), "local", drop_rate=0.5)]
+    >>> [
+    ...     round(r, 4)
+    ...     for r in column_survival_rate(block_graph(2), "local", drop_rate=0.5)
+    ... ]
     [0.625, 0.625]
     """
     check_graph(graph)
@@ -358,8 +403,9 @@ def summarize_sample(graph, sample):
 
     Returns:
         A dict with `active_paths` (input-to-output paths in the active sub-network),
-        `longest_active_path` (convs on its deepest path), `active_convs`, `dropped_edges`
-        (edges into joins dropped) and `surviving_columns` (see `surviving_columns`).
+        `longest_active_path` (convs on its deepest path), `active_convs`,
+        `dropped_edges` (edges into joins dropped) and `surviving_columns` (see
+        `surviving_columns`).
 
     Example:
 
@@ -387,10 +433,13 @@ def summarize_sample(graph, sample):
     }
 
 
-def draw_and_tally(graph, tally, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=None):
+def draw_and_tally(
+    graph, tally, mode="mixed", drop_rate=0.15, global_ratio=0.5, rng=None
+):
     """Draws one sample, summarizes it, and counts its surviving columns into `tally`.
 
-    The one step that the animations and the live explorer repeat: the same generator gives
+    The one step that the animations and the live explorer repeat: the same generator
+        gives
     them the same draws.
 
     Args:
@@ -405,7 +454,9 @@ def draw_and_tally(graph, tally, mode="mixed", drop_rate=0.15, global_ratio=0.5,
 
     >>> from fractalviz.graph import block_graph
     >>> tally = [0, 0, 0]
-    >>> sample, summary = draw_and_tally(block_graph(3), tally, mode="global", rng=Mulberry32(0))
+    >>> sample, summary = draw_and_tally(
+    ...     block_graph(3), tally, mode="global", rng=Mulberry32(0)
+    ... )
     >>> tally[sample.column]
     1
     """

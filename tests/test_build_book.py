@@ -1,4 +1,5 @@
-"""The book's build-time configuration: links to a repository only when there is a real one."""
+"""The book's build-time configuration: links to a repository only when there is a real
+one."""
 
 import importlib.util
 import pathlib
@@ -7,7 +8,9 @@ import zipfile
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("build_book", ROOT / "tools" / "build_book.py")
+spec = importlib.util.spec_from_file_location(
+    "build_book", ROOT / "tools" / "build_book.py"
+)
 build_book = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build_book)
 
@@ -20,12 +23,19 @@ def test_no_repository_no_repository_or_launch_buttons(monkeypatch):
     assert config["execute"]["execute_notebooks"] == "off"
 
 
-def test_a_repository_url_from_the_environment_gives_repository_and_launch_buttons(monkeypatch):
-    monkeypatch.setenv("FRACTALNET_REPOSITORY_URL", "https://example.org/someone/fractalnet-book.git")
+def test_a_repository_url_from_the_environment_gives_repository_and_launch_buttons(
+    monkeypatch,
+):
+    monkeypatch.setenv(
+        "FRACTALNET_REPOSITORY_URL", "https://example.org/someone/fractalnet-book.git"
+    )
     assert build_book.repository_url() == "https://example.org/someone/fractalnet-book"
     config = build_book.book_config(strict=False)
     assert config["repository"]["url"] == "https://example.org/someone/fractalnet-book"
-    assert config["html"]["use_repository_button"] and config["launch_buttons"]["colab_url"]
+    assert (
+        config["html"]["use_repository_button"]
+        and config["launch_buttons"]["colab_url"]
+    )
     assert config["execute"]["execute_notebooks"] == "force"
 
 
@@ -33,14 +43,24 @@ def test_the_committed_configuration_invents_no_repository():
     assert "github.com" not in (ROOT / "_config.yml").read_text(encoding="utf-8")
 
 
-def test_the_runnable_book_holds_the_packages_and_every_chapter_without_outputs(tmp_path):
+def test_the_runnable_book_holds_the_packages_and_every_chapter_without_outputs(
+    tmp_path,
+):
     path = build_book.write_runnable_book(tmp_path / "book.zip")
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         chapters = sorted(n for n in names if n.startswith("fractalnet-book/book/"))
-        assert {"fractalnet-book/fractalnet/__init__.py", "fractalnet-book/fractalviz/js/percent.js",
-                "fractalnet-book/pyproject.toml", "fractalnet-book/README.md"} <= names
-        assert [pathlib.Path(n).name for n in chapters] == sorted(p.name for p in (ROOT / "book").glob("*.ipynb"))
+        assert {
+            "fractalnet-book/fractalnet/__init__.py",
+            "fractalnet-book/fractalviz/js/percent.js",
+            "fractalnet-book/pyproject.toml",
+            "fractalnet-book/README.md",
+        } <= names
+        assert [pathlib.Path(n).name for n in chapters] == sorted(
+            p.name for p in (ROOT / "book").glob("*.ipynb")
+        )
         for name in chapters:
             notebook = nbformat.reads(archive.read(name).decode("utf-8"), as_version=4)
-            assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), name
+            assert all(
+                not c.get("outputs") for c in notebook.cells if c.cell_type == "code"
+            ), name

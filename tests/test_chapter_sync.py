@@ -1,4 +1,5 @@
-"""The package is the chapters' code: `fractalnet/` must match what the chapters export."""
+"""The package is the chapters' code: `fractalnet/` must match what the chapters
+export."""
 
 import subprocess
 import sys
@@ -10,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_fractalnet_modules_match_the_chapter_cells_that_define_them():
     result = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "export_chapters.py"), "--check"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -1,4 +1,5 @@
-"""The fractal graphs have the paper's structure, and the parallel rule visibly does not."""
+"""The fractal graphs have the paper's structure, and the parallel rule visibly does
+not."""
 
 import math
 
@@ -54,11 +55,18 @@ def test_fractal_block_has_every_path_length_from_1_to_2_to_the_c_minus_1(column
 
 
 def test_receptive_field_of_the_deepest_path_is_3_5_9_17_33():
-    assert [fv.receptive_field(fv.block_graph(c)) for c in range(1, 6)] == [3, 5, 9, 17, 33]
+    assert [fv.receptive_field(fv.block_graph(c)) for c in range(1, 6)] == [
+        3,
+        5,
+        9,
+        17,
+        33,
+    ]
 
 
 def test_receptive_field_through_pools_counts_the_doubling_jump():
-    # Two blocks of C=2: 2 convs (rf 5), pool (6, jump 2), 2 convs (+8 -> 14), pool (+2 -> 16).
+    # Two blocks of C=2: 2 convs (rf 5), pool (6, jump 2), 2 convs (+8 -> 14), pool (+2
+    # -> 16).
     assert fv.receptive_field(fv.network_graph(2, blocks=2)) == 16
 
 
@@ -70,9 +78,14 @@ def test_blocks_in_series_multiply_paths_as_in_the_paper():
 
 def test_last_join_averages_all_columns_and_inner_joins_the_deep_ones():
     graph = fv.block_graph(4)
-    joins = {node: graph.nodes[node]["columns"] for node in fv.nodes_of_kind(graph, "join")}
+    joins = {
+        node: graph.nodes[node]["columns"] for node in fv.nodes_of_kind(graph, "join")
+    }
     assert joins == {
-        "b0/join2": (2, 3), "b0/join4": (1, 2, 3), "b0/join6": (2, 3), "b0/join8": (0, 1, 2, 3),
+        "b0/join2": (2, 3),
+        "b0/join4": (1, 2, 3),
+        "b0/join6": (2, 3),
+        "b0/join8": (0, 1, 2, 3),
     }
 
 
@@ -93,9 +106,13 @@ def test_parallel_rule_has_only_length_one_paths_and_a_fixed_receptive_field(col
 
 
 @pytest.mark.parametrize("columns", range(2, 7))
-def test_parallel_rule_differs_from_the_paper_in_depth_and_receptive_field_from_two_columns_on(
-        columns):
-    fractal, parallel = fv.block_graph(columns), fv.block_graph(columns, rule="parallel")
+def test_parallel_rule_differs_in_depth_and_receptive_field_from_two_columns_on(
+    columns,
+):
+    fractal, parallel = (
+        fv.block_graph(columns),
+        fv.block_graph(columns, rule="parallel"),
+    )
     assert fv.longest_path_length(fractal) == 2 ** (columns - 1)
     assert fv.longest_path_length(parallel) == 1
     assert fv.receptive_field(fractal) == 2**columns + 1
@@ -103,8 +120,11 @@ def test_parallel_rule_differs_from_the_paper_in_depth_and_receptive_field_from_
 
 
 @pytest.mark.parametrize("columns", range(1, 7))
-def test_parallel_rule_differs_from_the_paper_in_path_count_from_three_columns_on(columns):
-    # C = 1 and C = 2 have as many paths either way (1 and 2); from C = 3 on, 2**(C-1) < P(C).
+def test_parallel_rule_differs_from_the_paper_in_path_count_from_three_columns_on(
+    columns,
+):
+    # C = 1 and C = 2 have as many paths either way (1 and 2); from C = 3 on, 2**(C-1) <
+    # P(C).
     fractal = fv.count_paths(fv.block_graph(columns))
     parallel = fv.count_paths(fv.block_graph(columns, rule="parallel"))
     assert fractal == PAPER_PATH_COUNTS[columns - 1]
@@ -120,7 +140,9 @@ def test_parallel_and_paper_rules_agree_at_one_column():
 
 @pytest.mark.parametrize("bad", [0, -1, 13])
 def test_out_of_range_columns_are_refused_naming_the_argument(bad):
-    with pytest.raises(ValueError, match=rf"`columns`.*between 1 and 12.*columns={bad}"):
+    with pytest.raises(
+        ValueError, match=rf"`columns`.*between 1 and 12.*columns={bad}"
+    ):
         fv.block_graph(bad)
 
 
@@ -149,24 +171,52 @@ def test_pool_accepts_bools(pool):
     assert len(fv.nodes_of_kind(graph, "pool")) == (2 if pool else 0)
 
 
-@pytest.mark.parametrize("call", [
-    lambda g: fv.count_paths(g), lambda g: fv.receptive_field(g), lambda g: fv.draw_fractal(g),
-    lambda g: fv.sample_drop_path(g), lambda g: fv.layout(g), lambda g: fv.longest_path(g),
-    lambda g: fv.count_convs(g), lambda g: fv.enumerate_paths(g), lambda g: fv.nodes_of_kind(g, "conv"),
-    lambda g: fv.column_survival_rate(g), lambda g: fv.animate_drop_path(g),
-], ids=["count_paths", "receptive_field", "draw_fractal", "sample_drop_path", "layout",
-        "longest_path", "count_convs", "enumerate_paths", "nodes_of_kind", "column_survival_rate",
-        "animate_drop_path"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda g: fv.count_paths(g),
+        lambda g: fv.receptive_field(g),
+        lambda g: fv.draw_fractal(g),
+        lambda g: fv.sample_drop_path(g),
+        lambda g: fv.layout(g),
+        lambda g: fv.longest_path(g),
+        lambda g: fv.count_convs(g),
+        lambda g: fv.enumerate_paths(g),
+        lambda g: fv.nodes_of_kind(g, "conv"),
+        lambda g: fv.column_survival_rate(g),
+        lambda g: fv.animate_drop_path(g),
+    ],
+    ids=[
+        "count_paths",
+        "receptive_field",
+        "draw_fractal",
+        "sample_drop_path",
+        "layout",
+        "longest_path",
+        "count_convs",
+        "enumerate_paths",
+        "nodes_of_kind",
+        "column_survival_rate",
+        "animate_drop_path",
+    ],
+)
 @pytest.mark.parametrize("bad", [3, None, "graph", [("input", "output")]])
 def test_public_functions_refuse_a_non_graph_naming_the_argument(call, bad):
-    with pytest.raises(TypeError, match=r"Expected `graph` to be a fractal graph.*Received: graph="):
+    with pytest.raises(
+        TypeError, match=r"Expected `graph` to be a fractal graph.*Received: graph="
+    ):
         call(bad)
 
 
 def test_a_digraph_without_input_and_output_is_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match=r"`graph`.*'input' and an 'output' node.*no 'input' or 'output'"):
+    with pytest.raises(
+        ValueError,
+        match=r"`graph`.*'input' and an 'output' node.*no 'input' or 'output'",
+    ):
         fv.count_paths(nx.DiGraph([("a", "b")]))
-    with pytest.raises(ValueError, match=r"every node has a `kind`.*node 'input' with kind=None"):
+    with pytest.raises(
+        ValueError, match=r"every node has a `kind`.*node 'input' with kind=None"
+    ):
         fv.count_paths(nx.DiGraph([("input", "output")]))
 
 
@@ -175,7 +225,10 @@ def test_nodes_of_kind_refuses_an_unknown_kind_listing_the_kinds():
         fv.nodes_of_kind(fv.block_graph(2), "convs")
 
 
-@pytest.mark.parametrize("bad, error", [(3, ValueError), (-1, ValueError), (1.0, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(3, ValueError), (-1, ValueError), (1.0, TypeError), (True, TypeError)],
+)
 def test_column_nodes_refuses_a_column_the_graph_does_not_have(bad, error):
     with pytest.raises(error, match=r"`column`.*between 0 and 2"):
         fv.column_nodes(fv.block_graph(3), bad)
@@ -202,7 +255,10 @@ def test_recurrence_refuses_columns_whose_count_could_not_be_written_down():
 def test_layout_puts_columns_side_by_side_deepest_on_the_right():
     graph = fv.block_graph(3)
     positions = fv.layout(graph)
-    xs = {graph.nodes[n]["column"]: positions[n][0] for n in fv.nodes_of_kind(graph, "conv")}
+    xs = {
+        graph.nodes[n]["column"]: positions[n][0]
+        for n in fv.nodes_of_kind(graph, "conv")
+    }
     assert xs == {0: 0, 1: 1, 2: 2}
     assert positions["output"][1] > positions["b0/join4"][1] > positions["input"][1]
 
@@ -218,20 +274,29 @@ def test_draw_fractal_draws_on_the_given_axes_and_returns_it():
 
 
 def test_draw_fractal_refuses_a_column_the_graph_does_not_have():
-    with pytest.raises(ValueError, match=r"`highlight_column`.*between 0 and 2.*highlight_column=3"):
+    with pytest.raises(
+        ValueError, match=r"`highlight_column`.*between 0 and 2.*highlight_column=3"
+    ):
         fv.draw_fractal(fv.block_graph(3), highlight_column=3)
 
 
 @pytest.mark.parametrize("bad", [1.5, "1", True, 1.0])
 def test_draw_fractal_refuses_a_non_integer_column(bad):
-    with pytest.raises(TypeError, match=rf"`highlight_column`.*between 0 and 2.*highlight_column={bad!r}"):
+    with pytest.raises(
+        TypeError,
+        match=rf"`highlight_column`.*between 0 and 2.*highlight_column={bad!r}",
+    ):
         fv.draw_fractal(fv.block_graph(3), highlight_column=bad)
 
 
 def test_draw_fractal_highlights_the_chosen_column_in_every_block():
     graph = fv.network_graph(3, blocks=2)
     ax = fv.draw_fractal(graph, highlight_column=1)
-    reds = [p for p in ax.patches if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("#d62728")]
+    reds = [
+        p
+        for p in ax.patches
+        if p.get_facecolor()[:3] == matplotlib.colors.to_rgb("#d62728")
+    ]
     plt.close(ax.figure)
     assert len(reds) == 2 * 2  # two convs of column 1 per block
 
@@ -239,7 +304,9 @@ def test_draw_fractal_highlights_the_chosen_column_in_every_block():
 @pytest.mark.parametrize("argument", ["active", "highlight_path"])
 def test_draw_fractal_refuses_nodes_not_in_the_graph_naming_them(argument):
     nodes = ["input", "b0/c0/conv0", "b7/c9/conv0", "output"]
-    with pytest.raises(ValueError, match=rf"`{argument}`.*1 node\(s\) not in the graph: 'b7/c9/conv0'"):
+    with pytest.raises(
+        ValueError, match=rf"`{argument}`.*1 node\(s\) not in the graph: 'b7/c9/conv0'"
+    ):
         fv.draw_fractal(fv.block_graph(2), **{argument: nodes})
 
 
@@ -248,18 +315,32 @@ def test_draw_fractal_refuses_a_string_as_a_node_collection():
         fv.draw_fractal(fv.block_graph(2), active="input")
 
 
-@pytest.mark.parametrize("graph", [fv.block_graph(1), fv.block_graph(4), fv.network_graph(3, blocks=2),
-                                   fv.network_graph(2, blocks=3, rule="parallel")],
-                         ids=["C=1", "C=4", "C=3,B=2", "parallel"])
+@pytest.mark.parametrize(
+    "graph",
+    [
+        fv.block_graph(1),
+        fv.block_graph(4),
+        fv.network_graph(3, blocks=2),
+        fv.network_graph(2, blocks=3, rule="parallel"),
+    ],
+    ids=["C=1", "C=4", "C=3,B=2", "parallel"],
+)
 @pytest.mark.parametrize("fontsize", [8, 11])
 def test_draw_fractal_keeps_every_box_and_label_inside_its_axes(graph, fontsize):
-    # Nothing is clipped: the axes limits hold every conv, join and pool box, and its frame every
-    # "in", "out" and "pool" label, side by side in a figure of four panels (chapter 4's sampled
-    # sub-networks) as alone.
+    # Nothing is clipped: the axes limits hold every conv, join and pool box, and its
+    # frame every "in", "out" and "pool" label, side by side in a figure of four panels
+    # (chapter 4's sampled sub-networks) as alone.
     fig, axes = plt.subplots(1, 4, figsize=(10, 6))
     for ax in axes:
-        fv.draw_fractal(graph, ax=ax, active=fv.active_subgraph(graph, fv.sample_drop_path(
-            graph, "local", 0.3, rng=fv.Mulberry32(1))), fontsize=fontsize, title="local")
+        fv.draw_fractal(
+            graph,
+            ax=ax,
+            active=fv.active_subgraph(
+                graph, fv.sample_drop_path(graph, "local", 0.3, rng=fv.Mulberry32(1))
+            ),
+            fontsize=fontsize,
+            title="local",
+        )
     fig.tight_layout()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -267,7 +348,9 @@ def test_draw_fractal_keeps_every_box_and_label_inside_its_axes(graph, fontsize)
         (x0, x1), (y1, y0) = ax.get_xlim(), ax.get_ylim()
         for patch in ax.patches:
             box = patch.get_bbox()
-            assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, patch
+            assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, (
+                patch
+            )
         frame = ax.get_window_extent(renderer)
         for text in ax.texts:
             box = text.get_window_extent(renderer)
@@ -275,7 +358,10 @@ def test_draw_fractal_keeps_every_box_and_label_inside_its_axes(graph, fontsize)
     plt.close(fig)
 
 
-@pytest.mark.parametrize("bad, error", [(2, ValueError), (41, ValueError), ("8", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(2, ValueError), (41, ValueError), ("8", TypeError), (True, TypeError)],
+)
 def test_draw_fractal_refuses_a_font_size_out_of_range(bad, error):
     with pytest.raises(error, match=rf"`fontsize`.*between 4 and 40.*fontsize={bad!r}"):
         fv.draw_fractal(fv.block_graph(2), fontsize=bad)

@@ -1,14 +1,30 @@
-"""Tests of chapter 5's FractalNet: structure, columns, variants, recipe, saving, precision, errors."""
+"""Tests of chapter 5's FractalNet: structure, columns, variants, recipe, saving,
+precision, errors."""
 
 import keras
 import numpy as np
 import pytest
 
 import fractalnet
-from fractalnet import ConvBlock, DropPath, FractalBlock, FractalNet, column_keep, fractal_joins
-from fractalnet.model import block_column, create_fractal_net, evaluate_columns, sample_network_draw
+from fractalnet import (
+    ConvBlock,
+    DropPath,
+    FractalBlock,
+    FractalNet,
+    column_keep,
+    fractal_joins,
+)
+from fractalnet.model import (
+    block_column,
+    create_fractal_net,
+    evaluate_columns,
+    sample_network_draw,
+)
 
-PAPER_20_LAYER_TRAINABLE = {10: 33_724_618, 100: 33_770_788}  # ../shared/PAPER.md, "Parameter counts"
+PAPER_20_LAYER_TRAINABLE = {
+    10: 33_724_618,
+    100: 33_770_788,
+}  # ../shared/PAPER.md, "Parameter counts"
 
 
 def to_numpy(x):
@@ -17,31 +33,50 @@ def to_numpy(x):
 
 def tiny(**kwargs):
     """A micro-sized FractalNet on 8x8 inputs (two stages: columns 2 then 3)."""
-    config = dict(num_classes=5, columns=(2, 3), filters=(4, 6), input_shape=(8, 8, 3), seed=0)
+    config = dict(
+        num_classes=5, columns=(2, 3), filters=(4, 6), input_shape=(8, 8, 3), seed=0
+    )
     return FractalNet(**{**config, **kwargs})
 
 
 def images(n=4, size=8, channels=3, seed=0):
-    return np.random.default_rng(seed).normal(size=(n, size, size, channels)).astype("float32")
+    return (
+        np.random.default_rng(seed)
+        .normal(size=(n, size, size, channels))
+        .astype("float32")
+    )
 
 
 def count_convs(model):
     """The ConvBlocks a (possibly nested) Keras model holds."""
-    return sum(isinstance(layer, ConvBlock) for layer in model._flatten_layers(include_self=False))
+    return sum(
+        isinstance(layer, ConvBlock)
+        for layer in model._flatten_layers(include_self=False)
+    )
 
 
-# --- docs ------------------------------------------------------------------------------------
+# --- docs -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "name", ["FractalNet", "create_fractal_net", "evaluate_columns", "block_column", "sample_network_draw",
-             "switch_with_state"],
+    "name",
+    [
+        "FractalNet",
+        "create_fractal_net",
+        "evaluate_columns",
+        "block_column",
+        "sample_network_draw",
+        "switch_with_state",
+    ],
 )
 def test_model_docstrings_name_chapter_5(name):
-    assert "Defined in chapter 5 (book/05_fractalnet.ipynb)." in getattr(fractalnet.model, name).__doc__
+    assert (
+        "Defined in chapter 5 (book/05_fractalnet.ipynb)."
+        in getattr(fractalnet.model, name).__doc__
+    )
 
 
-# --- structure -------------------------------------------------------------------------------
+# --- structure ------------------------------------------------------------------------
 
 
 def test_variants_hold_the_issue_and_paper_configurations():
@@ -50,19 +85,42 @@ def test_variants_hold_the_issue_and_paper_configurations():
     assert variants["small"] == {"columns": (2, 3, 3), "filters": (32, 64, 128)}
     assert variants["medium"] == {"columns": (3, 4, 4), "filters": (64, 128, 256)}
     assert variants["large"] == {"columns": (4, 5, 5), "filters": (96, 192, 384)}
-    assert variants["cifar20"] == {"columns": (3,) * 5, "filters": (64, 128, 256, 512, 512)}
-    assert variants["cifar40"] == {"columns": (4,) * 5, "filters": (64, 128, 256, 512, 512)}
+    assert variants["cifar20"] == {
+        "columns": (3,) * 5,
+        "filters": (64, 128, 256, 512, 512),
+    }
+    assert variants["cifar40"] == {
+        "columns": (4,) * 5,
+        "filters": (64, 128, 256, 512, 512),
+    }
 
 
-@pytest.mark.parametrize("variant, depth, convs", [("micro", 5, 7), ("small", 10, 17), ("medium", 20, 37),
-                                                    ("large", 40, 77), ("cifar20", 20, 35), ("cifar40", 40, 75)])
+@pytest.mark.parametrize(
+    "variant, depth, convs",
+    [
+        ("micro", 5, 7),
+        ("small", 10, 17),
+        ("medium", 20, 37),
+        ("large", 40, 77),
+        ("cifar20", 20, 35),
+        ("cifar40", 40, 75),
+    ],
+)
 def test_variant_depth_and_conv_count(variant, depth, convs):
-    model = FractalNet.from_variant(variant, drop_path_rate=0.0) if variant in ("micro", "small") else None
+    model = (
+        FractalNet.from_variant(variant, drop_path_rate=0.0)
+        if variant in ("micro", "small")
+        else None
+    )
     columns = FractalNet.MODEL_VARIANTS[variant]["columns"]
     assert sum(2 ** (c - 1) for c in columns) == depth
-    assert sum(2 ** c - 1 for c in columns) == convs
+    assert sum(2**c - 1 for c in columns) == convs
     if model is not None:
-        assert (model.depth, model.num_convs, count_convs(model)) == (depth, convs, convs)
+        assert (model.depth, model.num_convs, count_convs(model)) == (
+            depth,
+            convs,
+            convs,
+        )
 
 
 @pytest.mark.parametrize("num_classes", [10, 100])
@@ -70,7 +128,8 @@ def test_paper_20_layer_parameter_count_matches_the_faithful_rebuild(num_classes
     model = FractalNet.from_variant("cifar20", num_classes=num_classes)
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     assert trainable == PAPER_20_LAYER_TRAINABLE[num_classes]
-    batch_norm_statistics = 2 * sum((2 ** 3 - 1) * f for f in (64, 128, 256, 512, 512))  # moving mean, var
+    # moving mean, var
+    batch_norm_statistics = 2 * sum((2**3 - 1) * f for f in (64, 128, 256, 512, 512))
     assert model.count_params() == trainable + batch_norm_statistics
 
 
@@ -104,11 +163,17 @@ def test_block_dropout_rates_reach_every_conv_of_their_stage():
     assert [c.dropout_rate for c in model.blocks[1].conv_blocks] == [0.3] * 7
 
 
-# --- columns ---------------------------------------------------------------------------------
+# --- columns --------------------------------------------------------------------------
 
 
 def test_sample_network_draw_refuses_more_than_max_columns():
-    with pytest.raises(ValueError, match=r"`block_columns\[1\]` to be an integer in \[1, 12\]. Received: block_columns\[1\]=13"):
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"`block_columns\[1\]` to be an integer in \[1, 12\]. Received: "
+            r"block_columns\[1\]=13"
+        ),
+    ):
         sample_network_draw(DropPath(), [3, 13])["keep"]
 
 
@@ -118,21 +183,27 @@ def test_block_column_clips_onto_blocks_with_fewer_columns():
 
 
 def test_a_subset_of_block_columns_equals_the_masked_block():
-    # The subset rule: each join averages its members in the subset; a join with none of them
-    # only feeds dropped columns (any mask does). For four columns and {0, 1}:
+    # The subset rule: each join averages its members in the subset; a join with none of
+    # them only feeds dropped columns (any mask does). For four columns and {0, 1}:
     assert fractal_joins(4) == ((2, 3), (1, 2, 3), (2, 3), (0, 1, 2, 3))
     block = FractalBlock(4, 4)
     x = images(size=8)
     masked = block(x, join_keep=[[1, 1], [1, 0, 0], [1, 1], [1, 1, 0, 0]])
-    np.testing.assert_allclose(to_numpy(block(x, columns=[0, 1])), to_numpy(masked), rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(to_numpy(block(x, columns=[1, 0])), to_numpy(masked), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(block(x, columns=[0, 1])), to_numpy(masked), rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        to_numpy(block(x, columns=[1, 0])), to_numpy(masked), rtol=1e-6, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_column_model_equals_the_model_with_only_that_column(k):
     model = tiny()
     x = images()
-    np.testing.assert_allclose(to_numpy(model.column_model(k)(x)), to_numpy(model(x, columns=k)), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model.column_model(k)(x)), to_numpy(model(x, columns=k)), atol=1e-6
+    )
 
 
 def test_column_model_computes_the_columns_own_chain_of_convs():
@@ -140,7 +211,9 @@ def test_column_model_computes_the_columns_own_chain_of_convs():
     expected = x
     for block, pool in zip(model.blocks, model.pools):
         expected = pool(block(expected, columns=block.columns - 1))
-    np.testing.assert_allclose(to_numpy(model.column_model(2)(x)), to_numpy(expected), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model.column_model(2)(x)), to_numpy(expected), atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("k, convs", [(0, 1 + 1), (1, 2 + 2), (2, 2 + 4)])
@@ -148,12 +221,16 @@ def test_column_model_holds_exactly_the_columns_convs(k, convs):
     assert count_convs(tiny().column_model(k)) == convs
 
 
-def test_deepest_column_of_the_paper_net_is_a_plain_net_of_b_times_2_to_c_minus_1_convs():
-    model = FractalNet.from_variant("cifar20", filters=(2, 2, 2, 2, 2), drop_path_rate=0.0, global_ratio=0.0)
+def test_deepest_column_of_the_paper_net_is_a_chain_of_b_times_2_to_c_minus_1():
+    model = FractalNet.from_variant(
+        "cifar20", filters=(2, 2, 2, 2, 2), drop_path_rate=0.0, global_ratio=0.0
+    )
     deepest = model.column_model(2)
-    assert count_convs(deepest) == 5 * 2 ** 2
-    assert not any(isinstance(layer, fractalnet.Join)
-                   for layer in deepest._flatten_layers(include_self=False))
+    assert count_convs(deepest) == 5 * 2**2
+    assert not any(
+        isinstance(layer, fractalnet.Join)
+        for layer in deepest._flatten_layers(include_self=False)
+    )
 
 
 def test_column_model_shares_the_models_weights():
@@ -170,14 +247,22 @@ def test_column_model_shares_the_models_weights():
 @pytest.mark.parametrize("subset", [(0, 1), (0, 2), (1, 2)])
 def test_a_subset_of_columns_joins_only_its_members(subset):
     model, x = tiny(), images()
-    np.testing.assert_allclose(to_numpy(model.column_model(subset)(x)), to_numpy(model(x, columns=subset)), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model.column_model(subset)(x)),
+        to_numpy(model(x, columns=subset)),
+        atol=1e-6,
+    )
     assert not np.allclose(to_numpy(model(x, columns=subset)), to_numpy(model(x)))
 
 
 def test_all_columns_is_the_whole_model():
     model, x = tiny(), images()
-    np.testing.assert_allclose(to_numpy(model(x, columns=[0, 1, 2])), to_numpy(model(x)), atol=1e-6)
-    np.testing.assert_allclose(to_numpy(model.column_model([0, 1, 2])(x)), to_numpy(model(x)), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model(x, columns=[0, 1, 2])), to_numpy(model(x)), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        to_numpy(model.column_model([0, 1, 2])(x)), to_numpy(model(x)), atol=1e-6
+    )
 
 
 def test_evaluate_columns_scores_every_column_and_the_whole_network():
@@ -195,7 +280,7 @@ def test_bad_column_choices_raise_naming_the_range(columns):
         tiny().column_model(columns)
 
 
-# --- drop-path -------------------------------------------------------------------------------
+# --- drop-path ------------------------------------------------------------------------
 
 
 def test_global_draws_keep_one_network_column_in_blocks_of_different_sizes():
@@ -203,47 +288,84 @@ def test_global_draws_keep_one_network_column_in_blocks_of_different_sizes():
     seen = set()
     for _ in range(30):
         masks = sample_network_draw(drop_path, [1, 2, 3])["keep"]
-        candidates = [k for k in range(3) if all(
-            [to_numpy(m).tolist() for m in block] == [to_numpy(m).tolist() for m in column_keep(c, block_column(k, c))]
-            for block, c in zip(masks, [1, 2, 3]))]
+        candidates = [
+            k
+            for k in range(3)
+            if all(
+                [to_numpy(m).tolist() for m in block]
+                == [to_numpy(m).tolist() for m in column_keep(c, block_column(k, c))]
+                for block, c in zip(masks, [1, 2, 3])
+            )
+        ]
         assert candidates, "a global draw must be one network column in every block"
         seen.update(candidates)
     assert seen == {0, 1, 2}
 
 
 @pytest.mark.parametrize("columns", [(3, 3), (2, 3), (3, 2, 3)])
-def test_global_drop_path_computes_one_column_through_all_blocks_at_every_training_call(columns):
-    # Every draw global, one per mini-batch: each training call must compute exactly one network
-    # column, the same index in every block (clipped in narrower ones), i.e. what column_model(k)
-    # computes, also in training mode (the same convs see the same inputs, so the same batch statistics).
-    model = tiny(columns=columns, filters=(4,) * len(columns), drop_path_rate=0.0, global_ratio=1.0, seed=4,
-                 input_shape=(8, 8, 3))
+def test_global_drop_path_computes_one_column_through_all_blocks_at_every_training_call(
+    columns,
+):
+    # Every draw global, one per mini-batch: each training call must compute exactly one
+    # network column, the same index in every block (clipped in narrower ones), i.e.
+    # what column_model(k) computes, also in training mode (the same convs see the same
+    # inputs, so the same batch statistics).
+    model = tiny(
+        columns=columns,
+        filters=(4,) * len(columns),
+        drop_path_rate=0.0,
+        global_ratio=1.0,
+        seed=4,
+        input_shape=(8, 8, 3),
+    )
     x = images()
     column_models = [model.column_model(k) for k in range(model.num_columns)]
     seen = []
     for _ in range(12):
         y = to_numpy(model(x, training=True))
-        matches = [k for k, column in enumerate(column_models)
-                   if np.allclose(y, to_numpy(column(x, training=True)), rtol=1e-5, atol=1e-5)]
-        assert len(matches) == 1, f"a global training call computed {matches or 'no single column'}"
+        matches = [
+            k
+            for k, column in enumerate(column_models)
+            if np.allclose(y, to_numpy(column(x, training=True)), rtol=1e-5, atol=1e-5)
+        ]
+        assert len(matches) == 1, (
+            f"a global training call computed {matches or 'no single column'}"
+        )
         seen += matches
     assert set(seen) == set(range(model.num_columns))
 
 
 def test_network_local_masks_are_drawn_independently_per_block():
-    # Blocks with the same C agree at every join with probability prod_joins sum_m P(m)**2 when they
-    # draw independently (about 0.05 at rate 0.5 for C = 3): copying one block's masks gives 1.
+    # Blocks with the same C agree at every join with probability prod_joins sum_m
+    # P(m)**2 when they
+    # draw independently (about 0.05 at rate 0.5 for C = 3): copying one block's masks
+    # gives 1.
     draws = 2000
-    model = tiny(columns=(2, 3, 3), filters=(4, 4, 4), drop_path_rate=0.5, global_ratio=0.0,
-                 per_sample_drop_path=True, seed=5)
+    model = tiny(
+        columns=(2, 3, 3),
+        filters=(4, 4, 4),
+        drop_path_rate=0.5,
+        global_ratio=0.0,
+        per_sample_drop_path=True,
+        seed=5,
+    )
     for block_columns in ([3, 3], model.block_columns):
-        masks = sample_network_draw(model.drop_path, block_columns, batch_size=draws)["keep"]
+        masks = sample_network_draw(model.drop_path, block_columns, batch_size=draws)[
+            "keep"
+        ]
         a, b = masks[-2], masks[-1]  # two blocks of 3 columns
-        agree = np.all([(to_numpy(m) == to_numpy(n)).all(axis=1) for m, n in zip(a, b)], axis=0)
+        agree = np.all(
+            [(to_numpy(m) == to_numpy(n)).all(axis=1) for m, n in zip(a, b)], axis=0
+        )
         assert agree.mean() < 0.15, agree.mean()
-    per_batch = tiny(columns=(3, 3), filters=(4, 4), drop_path_rate=0.5, global_ratio=0.0, seed=6)
+    per_batch = tiny(
+        columns=(3, 3), filters=(4, 4), drop_path_rate=0.5, global_ratio=0.0, seed=6
+    )
     same = sum(
-        all(np.array_equal(to_numpy(m), to_numpy(n)) for m, n in zip(*sample_network_draw(per_batch.drop_path, [3, 3])["keep"]))
+        all(
+            np.array_equal(to_numpy(m), to_numpy(n))
+            for m, n in zip(*sample_network_draw(per_batch.drop_path, [3, 3])["keep"])
+        )
         for _ in range(40)
     )
     assert same < 20
@@ -253,10 +375,13 @@ def test_local_draws_in_blocks_of_different_sizes_always_keep_an_input():
     drop_path = DropPath(local_rate=0.9, global_ratio=0.0, per_sample=True, seed=2)
     masks = sample_network_draw(drop_path, [2, 3, 4], batch_size=500)["keep"]
     for block, columns in zip(masks, [2, 3, 4]):
-        assert [tuple(m.shape) for m in block] == [(500, len(j)) for j in fractal_joins(columns)]
+        assert [tuple(m.shape) for m in block] == [
+            (500, len(j)) for j in fractal_joins(columns)
+        ]
         assert all(to_numpy(m).sum(axis=1).min() >= 1 for m in block)
     first_join = to_numpy(masks[0][0])
-    assert abs(first_join.mean() - (0.1 + 0.9 ** 2 / 2)) < 0.1  # (1 - p) + p**n / n, n = 2, p = 0.9
+    # (1 - p) + p**n / n, n = 2, p = 0.9
+    assert abs(first_join.mean() - (0.1 + 0.9**2 / 2)) < 0.1
 
 
 def test_training_calls_draw_new_sub_networks_and_inference_is_deterministic():
@@ -270,27 +395,49 @@ def test_no_drop_path_layer_when_both_rates_are_zero():
     model = tiny(drop_path_rate=0.0, global_ratio=0.0)
     assert model.drop_path is None
     x = images()
-    np.testing.assert_allclose(to_numpy(model(x, training=True)), to_numpy(model(x, training=True)), atol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(model(x, training=True)), to_numpy(model(x, training=True)), atol=1e-6
+    )
 
 
-# --- recipe ----------------------------------------------------------------------------------
+# --- recipe ---------------------------------------------------------------------------
 
 
 def test_create_fractal_net_compiles_sgd_nesterov_with_warmup_and_cosine_decay():
-    model = create_fractal_net("micro", num_classes=7, input_shape=(16, 16, 3), learning_rate=0.1,
-                               total_steps=100, warmup_steps=10)
+    model = create_fractal_net(
+        "micro",
+        num_classes=7,
+        input_shape=(16, 16, 3),
+        learning_rate=0.1,
+        total_steps=100,
+        warmup_steps=10,
+    )
     opt = model.optimizer
-    assert isinstance(opt, keras.optimizers.SGD) and opt.nesterov and opt.momentum == 0.9
+    assert (
+        isinstance(opt, keras.optimizers.SGD) and opt.nesterov and opt.momentum == 0.9
+    )
     schedule = opt.learning_rate if callable(opt.learning_rate) else opt._learning_rate
     rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
-    assert rates[0] == 0.0 and rates[1] == pytest.approx(0.05) and rates[2] == pytest.approx(0.1)
-    assert rates[3] == pytest.approx(0.05, abs=1e-6) and rates[4] == pytest.approx(0.0, abs=1e-7)
+    assert (
+        rates[0] == 0.0
+        and rates[1] == pytest.approx(0.05)
+        and rates[2] == pytest.approx(0.1)
+    )
+    assert rates[3] == pytest.approx(0.05, abs=1e-6) and rates[4] == pytest.approx(
+        0.0, abs=1e-7
+    )
     assert model.loss.from_logits
 
 
 def test_create_fractal_net_trains_a_step_and_the_loss_falls():
-    model = create_fractal_net("micro", num_classes=3, input_shape=(8, 8, 1), learning_rate=0.05,
-                               drop_path_rate=0.0, global_ratio=0.0)
+    model = create_fractal_net(
+        "micro",
+        num_classes=3,
+        input_shape=(8, 8, 1),
+        learning_rate=0.05,
+        drop_path_rate=0.0,
+        global_ratio=0.0,
+    )
     x, y = images(n=12, channels=1), np.arange(12) % 3
     losses = [model.train_on_batch(x, y)[0] for _ in range(8)]
     assert losses[-1] < losses[0]
@@ -302,22 +449,26 @@ def test_create_fractal_net_offers_adamw():
     assert model.optimizer.weight_decay == pytest.approx(1e-4)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(learning_rate=0), "learning_rate"),
-    (dict(optimizer="rmsprop"), "'sgd' or 'adamw'"),
-    (dict(weight_decay=-1.0), "weight_decay"),
-    (dict(warmup_steps=5), "total_steps"),
-    (dict(total_steps=10, warmup_steps=10), "warmup_steps"),
-    (dict(variant="huge"), "micro, small, medium, large, cifar20, cifar40"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(learning_rate=0), "learning_rate"),
+        (dict(optimizer="rmsprop"), "'sgd' or 'adamw'"),
+        (dict(weight_decay=-1.0), "weight_decay"),
+        (dict(warmup_steps=5), "total_steps"),
+        (dict(total_steps=10, warmup_steps=10), "warmup_steps"),
+        (dict(variant="huge"), "micro, small, medium, large, cifar20, cifar40"),
+    ],
+)
 def test_create_fractal_net_rejects_bad_recipes(kwargs, match):
     with pytest.raises(ValueError, match=match):
         create_fractal_net(**kwargs)
 
 
-# --- saving ----------------------------------------------------------------------------------
+# --- saving ---------------------------------------------------------------------------
 
-FULL_SIZE = ("micro", "small", "medium")  # the three biggest variants round-trip with 4 filters per stage
+# the three biggest variants round-trip with 4 filters per stage
+FULL_SIZE = ("micro", "small", "medium")
 
 
 @pytest.mark.parametrize("variant", list(FractalNet.MODEL_VARIANTS))
@@ -332,28 +483,39 @@ def test_keras_file_round_trip_gives_identical_predictions(variant, tmp_path):
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert type(loaded) is FractalNet and loaded.get_config() == model.get_config()
     np.testing.assert_array_equal(to_numpy(loaded(x)), to_numpy(model(x)))
-    np.testing.assert_array_equal(to_numpy(loaded.column_model(1)(x)), to_numpy(model.column_model(1)(x)))
+    np.testing.assert_array_equal(
+        to_numpy(loaded.column_model(1)(x)), to_numpy(model.column_model(1)(x))
+    )
 
 
 def test_compiled_recipe_round_trips_with_its_schedule(tmp_path):
-    model = create_fractal_net("micro", input_shape=(8, 8, 3), total_steps=50, warmup_steps=5)
+    model = create_fractal_net(
+        "micro", input_shape=(8, 8, 3), total_steps=50, warmup_steps=5
+    )
     model.train_on_batch(images(), np.arange(4))
     model.save(tmp_path / "recipe.keras")
     loaded = keras.saving.load_model(tmp_path / "recipe.keras", safe_mode=True)
     schedule = loaded.optimizer._learning_rate
-    assert isinstance(schedule, keras.optimizers.schedules.CosineDecay) and schedule.warmup_steps == 5
-    np.testing.assert_array_equal(loaded.predict(images(), verbose=0), model.predict(images(), verbose=0))
+    assert (
+        isinstance(schedule, keras.optimizers.schedules.CosineDecay)
+        and schedule.warmup_steps == 5
+    )
+    np.testing.assert_array_equal(
+        loaded.predict(images(), verbose=0), model.predict(images(), verbose=0)
+    )
 
 
 def test_get_config_is_the_constructor_arguments():
-    model = tiny(block_dropout_rates=(0.1, 0.2), dropout_rate=0.25, downsampling="average")
+    model = tiny(
+        block_dropout_rates=(0.1, 0.2), dropout_rate=0.25, downsampling="average"
+    )
     config = model.get_config()
     rebuilt = FractalNet.from_config(config)
     assert rebuilt.get_config() == config
     assert config["columns"] == (2, 3) and config["block_dropout_rates"] == (0.1, 0.2)
 
 
-# --- mixed precision -------------------------------------------------------------------------
+# --- mixed precision ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
@@ -368,48 +530,90 @@ def test_mixed_precision_trains_a_step_with_float32_logits(policy):
         loss = model.train_on_batch(x, y)[0]
         assert np.isfinite(loss)
         assert keras.backend.standardize_dtype(model(x).dtype) == "float32"
-        assert all(keras.backend.standardize_dtype(w.dtype) == "float32" for w in model.weights
-                   if "seed" not in w.path)
+        assert all(
+            keras.backend.standardize_dtype(w.dtype) == "float32"
+            for w in model.weights
+            if "seed" not in w.path
+        )
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-# --- bad configuration -----------------------------------------------------------------------
+# --- bad configuration ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(columns=(2, 3), filters=(4,)), ValueError, r"`filters` to have one entry per stage \(2.*Received: filters=\(4,\)"),
-    (dict(columns=()), ValueError, "non-empty"),
-    (dict(columns=(0, 3)), ValueError, r"columns\[0\]` to be an integer in \[1, 12\]. Received: columns\[0\]=0"),
-    (dict(columns=(3, 13)), ValueError, r"columns\[1\]` to be an integer in \[1, 12\]. Received: columns\[1\]=13"),
-    (dict(filters=(4, -6)), ValueError, r"filters\[1\]` to be an integer >= 1"),
-    (dict(columns=(2.5, 3)), TypeError, r"columns\[0\]"),
-    (dict(num_classes=0), ValueError, "num_classes` to be an integer >= 1"),
-    (dict(drop_path_rate=1.0), ValueError, r"drop_path_rate` to be a float in \[0, 1\). Received: drop_path_rate=1.0"),
-    (dict(global_ratio=1.5), ValueError, r"global_ratio` to be a float in \[0, 1\]"),
-    (dict(dropout_rate=-0.1), ValueError, "dropout_rate"),
-    (dict(block_dropout_rates=(0.1,)), ValueError, "one per stage"),
-    (dict(block_dropout_rates=(0.1, 1.2)), ValueError, r"block_dropout_rates\[1\]"),
-    (dict(downsampling="strided"), ValueError, "'max' or 'average'"),
-    (dict(input_shape=(2, 8, 3)), ValueError, r"input height >= 4: each of the 2 stages halves it"),
-    (dict(input_shape=(8, 8)), ValueError, r"\(height, width, channels\)"),
-    (dict(input_shape=(8, 8, 0)), ValueError, "channels"),
-    (dict(include_top="yes"), TypeError, "include_top"),
-    (dict(seed=-1), ValueError, "seed"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            dict(columns=(2, 3), filters=(4,)),
+            ValueError,
+            r"`filters` to have one entry per stage \(2.*Received: filters=\(4,\)",
+        ),
+        (dict(columns=()), ValueError, "non-empty"),
+        (
+            dict(columns=(0, 3)),
+            ValueError,
+            r"columns\[0\]` to be an integer in \[1, 12\]. Received: columns\[0\]=0",
+        ),
+        (
+            dict(columns=(3, 13)),
+            ValueError,
+            r"columns\[1\]` to be an integer in \[1, 12\]. Received: columns\[1\]=13",
+        ),
+        (dict(filters=(4, -6)), ValueError, r"filters\[1\]` to be an integer >= 1"),
+        (dict(columns=(2.5, 3)), TypeError, r"columns\[0\]"),
+        (dict(num_classes=0), ValueError, "num_classes` to be an integer >= 1"),
+        (
+            dict(drop_path_rate=1.0),
+            ValueError,
+            r"drop_path_rate` to be a float in \[0, 1\). Received: drop_path_rate=1.0",
+        ),
+        (
+            dict(global_ratio=1.5),
+            ValueError,
+            r"global_ratio` to be a float in \[0, 1\]",
+        ),
+        (dict(dropout_rate=-0.1), ValueError, "dropout_rate"),
+        (dict(block_dropout_rates=(0.1,)), ValueError, "one per stage"),
+        (dict(block_dropout_rates=(0.1, 1.2)), ValueError, r"block_dropout_rates\[1\]"),
+        (dict(downsampling="strided"), ValueError, "'max' or 'average'"),
+        (
+            dict(input_shape=(2, 8, 3)),
+            ValueError,
+            r"input height >= 4: each of the 2 stages halves it",
+        ),
+        (dict(input_shape=(8, 8)), ValueError, r"\(height, width, channels\)"),
+        (dict(input_shape=(8, 8, 0)), ValueError, "channels"),
+        (dict(include_top="yes"), TypeError, "include_top"),
+        (dict(seed=-1), ValueError, "seed"),
+    ],
+)
 def test_bad_configuration_raises_a_clear_error_before_building(kwargs, error, match):
     with pytest.raises(error, match=match):
         tiny(**kwargs)
 
 
 def test_unknown_variant_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"Unknown variant 'tiny'. Expected one of: micro, small, medium, large, cifar20, cifar40"):
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"Unknown variant 'tiny'. Expected one of: micro, small, medium, large, "
+            r"cifar20, cifar40"
+        ),
+    ):
         FractalNet.from_variant("tiny")
 
 
 def test_wrong_input_channels_raise_naming_the_expected_shape():
     model = tiny()
-    with pytest.raises(ValueError, match=r"\(batch, height, width, 3\).*Received: inputs with shape \(2, 8, 8, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"\(batch, height, width, 3\).*Received: inputs with shape \(2, 8, 8, "
+            r"1\)"
+        ),
+    ):
         model(images(n=2, channels=1))
     with pytest.raises(ValueError, match=r"\(batch, height, width, 3\)"):
         model.predict(images(n=2, channels=1), verbose=0)

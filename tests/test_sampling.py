@@ -1,4 +1,5 @@
-"""Drop-path sampling: the paper's rules hold on every draw, and the frequencies match the theory."""
+"""Drop-path sampling: the paper's rules hold on every draw, and the frequencies match
+the theory."""
 
 import math
 import re
@@ -14,7 +15,8 @@ from fractalviz.sampling import (
     surviving_columns,
 )
 
-# The first outputs of the JavaScript mulberry32(0) / mulberry32(123456789), taken from node.
+# The first outputs of the JavaScript mulberry32(0) / mulberry32(123456789), taken from
+# node.
 JS_MULBERRY32_SEED_0 = [0.26642920868471265, 0.0003297457005828619, 0.2232720274478197]
 
 
@@ -38,7 +40,9 @@ def test_mulberry32_refuses_seeds_outside_32_bits_naming_the_argument(bad):
 @pytest.mark.parametrize("rng", [lambda: 3, lambda: Mulberry32(3)])
 def test_the_same_seed_draws_the_same_sub_network(rng):
     graph = fv.network_graph(4, blocks=2)
-    assert fv.sample_drop_path(graph, "local", rng=rng()) == fv.sample_drop_path(graph, "local", rng=rng())
+    assert fv.sample_drop_path(graph, "local", rng=rng()) == fv.sample_drop_path(
+        graph, "local", rng=rng()
+    )
 
 
 def test_local_drop_path_never_drops_every_input_of_a_join():
@@ -63,21 +67,29 @@ def test_global_drop_path_keeps_one_column_the_same_in_every_block():
 
 def test_local_draw_with_zero_drop_rate_keeps_every_path():
     graph = fv.network_graph(3, blocks=2)
-    summary = summarize_sample(graph, fv.sample_drop_path(graph, "local", drop_rate=0.0, rng=0))
+    summary = summarize_sample(
+        graph, fv.sample_drop_path(graph, "local", drop_rate=0.0, rng=0)
+    )
     assert summary["active_paths"] == fv.count_paths(graph) == 25
     assert summary["dropped_edges"] == 0
     assert summary["surviving_columns"] == (0, 1, 2)
 
 
 def test_column_survival_rate_in_closed_form():
-    # C = 3: joins at row 2 (columns 1, 2) and row 4 (columns 0, 1, 2); columns 1 and 2 feed
-    # the same two joins, so they survive equally often.
+    # C = 3: joins at row 2 (columns 1, 2) and row 4 (columns 0, 1, 2); columns 1 and 2
+    # feed the same two joins, so they survive equally often.
     p = 0.2
     q2, q3 = (1 - p) + p**2 / 2, (1 - p) + p**3 / 3
-    assert column_survival_rate(fv.block_graph(3), "local", p) == pytest.approx([q3, q2 * q3, q2 * q3])
-    assert column_survival_rate(fv.block_graph(3), "global", p) == pytest.approx([1 / 3] * 3)
+    assert column_survival_rate(fv.block_graph(3), "local", p) == pytest.approx(
+        [q3, q2 * q3, q2 * q3]
+    )
+    assert column_survival_rate(fv.block_graph(3), "global", p) == pytest.approx(
+        [1 / 3] * 3
+    )
     mixed = column_survival_rate(fv.block_graph(3), "mixed", p, global_ratio=0.25)
-    assert mixed == pytest.approx([0.25 / 3 + 0.75 * q3, 0.25 / 3 + 0.75 * q2 * q3, 0.25 / 3 + 0.75 * q2 * q3])
+    assert mixed == pytest.approx(
+        [0.25 / 3 + 0.75 * q3, 0.25 / 3 + 0.75 * q2 * q3, 0.25 / 3 + 0.75 * q2 * q3]
+    )
     assert column_survival_rate(fv.block_graph(1), "local", p) == [1.0]
 
 
@@ -91,24 +103,35 @@ def test_deep_columns_survive_local_drop_path_less_often_than_shallow_ones():
 
 @pytest.mark.parametrize("mode", ["local", "global", "mixed"])
 def test_column_survival_frequencies_match_the_theory(mode):
-    # 3000 draws; each column's count is binomial. A 4.5-sigma band fails a correct sampler
-    # with probability < 1e-5 per column (and the seed is fixed, so the test is deterministic).
+    # 3000 draws; each column's count is binomial. A 4.5-sigma band fails a correct
+    # sampler with probability < 1e-5 per column (and the seed is fixed, so the test is
+    # deterministic).
     graph = fv.network_graph(3, blocks=2)
     n, theory = 3000, column_survival_rate(graph, mode, 0.3, 0.5)
     counts = np.zeros(3)
     rng = np.random.default_rng(2024)
     for _ in range(n):
-        counts[list(surviving_columns(graph, fv.sample_drop_path(graph, mode, 0.3, 0.5, rng)))] += 1
+        counts[
+            list(
+                surviving_columns(
+                    graph, fv.sample_drop_path(graph, mode, 0.3, 0.5, rng)
+                )
+            )
+        ] += 1
     for k, rate in enumerate(theory):
         sigma = math.sqrt(rate * (1 - rate) / n)
         assert abs(counts[k] / n - rate) < 4.5 * sigma, (k, counts[k] / n, rate)
 
 
 def test_mixed_mode_is_global_at_the_global_ratio():
-    # Binomial(4000, 0.3): 4.5 sigma = 0.032; fails a correct sampler with probability < 1e-5.
+    # Binomial(4000, 0.3): 4.5 sigma = 0.032; fails a correct sampler with probability <
+    # 1e-5.
     graph = fv.block_graph(3)
     rng = Mulberry32(5)
-    globals_ = sum(fv.sample_drop_path(graph, "mixed", 0.15, 0.3, rng).mode == "global" for _ in range(4000))
+    globals_ = sum(
+        fv.sample_drop_path(graph, "mixed", 0.15, 0.3, rng).mode == "global"
+        for _ in range(4000)
+    )
     assert abs(globals_ / 4000 - 0.3) < 0.032
 
 
@@ -119,8 +142,11 @@ def test_column_survival_rate_refuses_an_unknown_mode_and_bad_rates():
         column_survival_rate(fv.block_graph(3), "local", drop_rate=1.0)
 
 
-@pytest.mark.parametrize("rng", [None, 0, 7, np.int64(7), np.random.default_rng(7), Mulberry32(7)],
-                         ids=["None", "0", "7", "np.int64", "Generator", "Mulberry32"])
+@pytest.mark.parametrize(
+    "rng",
+    [None, 0, 7, np.int64(7), np.random.default_rng(7), Mulberry32(7)],
+    ids=["None", "0", "7", "np.int64", "Generator", "Mulberry32"],
+)
 def test_sample_drop_path_accepts_every_documented_rng(rng):
     graph = fv.block_graph(3)
     sample = fv.sample_drop_path(graph, "local", rng=rng)
@@ -129,14 +155,18 @@ def test_sample_drop_path_accepts_every_documented_rng(rng):
 
 def test_an_integer_rng_is_a_seed_for_numpy():
     graph = fv.block_graph(4)
-    assert (fv.sample_drop_path(graph, "local", rng=np.int64(11))
-            == fv.sample_drop_path(graph, "local", rng=np.random.default_rng(11)))
+    assert fv.sample_drop_path(graph, "local", rng=np.int64(11)) == fv.sample_drop_path(
+        graph, "local", rng=np.random.default_rng(11)
+    )
 
 
 @pytest.mark.parametrize("bad", ["abc", 1.5, True, [1, 2], object()])
 def test_sample_drop_path_refuses_an_rng_it_cannot_use_naming_the_argument(bad):
-    with pytest.raises(TypeError, match=r"`rng` to be None, an integer seed >= 0, a numpy.random.Generator "
-                                        r"or a fractalviz.Mulberry32\. Received: rng="):
+    with pytest.raises(
+        TypeError,
+        match=r"`rng` to be None, an integer seed >= 0, a numpy.random.Generator "
+        r"or a fractalviz.Mulberry32\. Received: rng=",
+    ):
         fv.sample_drop_path(fv.block_graph(3), rng=bad)
 
 
@@ -150,19 +180,31 @@ def test_sample_drop_path_refuses_a_non_graph():
         fv.sample_drop_path(None)
 
 
-@pytest.mark.parametrize("call", [
-    lambda mode: fv.sample_drop_path(fv.block_graph(3), mode),
-    lambda mode: column_survival_rate(fv.block_graph(3), mode),
-    lambda mode: fv.animate_drop_path(fv.block_graph(3), mode),
-    lambda mode: fv.sample_grid(fv.block_graph(3), mode),
-    lambda mode: fv.Explorer(mode=mode),
-    lambda mode: fv.explorer_samples(mode=mode),
-], ids=["sample_drop_path", "column_survival_rate", "animate_drop_path", "sample_grid", "Explorer",
-        "explorer_samples"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda mode: fv.sample_drop_path(fv.block_graph(3), mode),
+        lambda mode: column_survival_rate(fv.block_graph(3), mode),
+        lambda mode: fv.animate_drop_path(fv.block_graph(3), mode),
+        lambda mode: fv.sample_grid(fv.block_graph(3), mode),
+        lambda mode: fv.Explorer(mode=mode),
+        lambda mode: fv.explorer_samples(mode=mode),
+    ],
+    ids=[
+        "sample_drop_path",
+        "column_survival_rate",
+        "animate_drop_path",
+        "sample_grid",
+        "Explorer",
+        "explorer_samples",
+    ],
+)
 @pytest.mark.parametrize("bad", ["dropout", None, "Local", ["local"]])
 def test_every_entry_point_refuses_an_unknown_mode_with_the_same_message(call, bad):
-    message = (r"^Expected `mode` to be one of \('local', 'global', 'mixed'\)\. "
-               rf"Received: mode={re.escape(repr(bad))}$")
+    message = (
+        r"^Expected `mode` to be one of \('local', 'global', 'mixed'\)\. "
+        rf"Received: mode={re.escape(repr(bad))}$"
+    )
     with pytest.raises(ValueError, match=message):
         call(bad)
 

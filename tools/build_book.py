@@ -1,25 +1,32 @@
-"""Build the book: the real run (`make book`) or the strict check of the committed outputs (`make test`).
+"""Build the book: the real run (`make book`) or the strict check of the committed
+outputs (`make test`).
 
-    python tools/build_book.py            # every chapter executed without the test flag -> _build/html
-    python tools/build_book.py --strict   # the committed outputs, warnings are errors -> _build/strict
+    # every chapter executed without the test flag -> _build/html
+    python tools/build_book.py
+    # the committed outputs, warnings are errors -> _build/strict
+    python tools/build_book.py --strict
 
-Both builds use the book's `_config.yml` with three things decided at build time, never typed in:
+Both builds use the book's `_config.yml` with three things decided at build time, never
+typed in:
 
-- **The repository.** Its URL comes from `$FRACTALNET_REPOSITORY_URL`, else from the git remote
-  `origin` when that is an https address. Only then does the book show a repository button and
-  launch buttons (Colab, Binder); a checkout with no public remote gets neither, rather than
-  links to a repository that may not exist.
-- **The runnable book**, `fractalnet-book.zip` (linked from the page "Run it yourself"): the two
-  packages, the chapters with their outputs cleared, the requirements and a two-line README, for
-  a bare Jupyter, a Colab session or an offline classroom.
-- **The notebooks a page offers for download** are the ones its build rendered: after the real
-  run, the executed chapters replace the committed ones (run under the test flag) in the site.
-- **The whole book as a PDF**, `fractalnet-book.pdf` at the site's root: every page of the table
-  of contents printed by headless Chromium (the book's print styles hide the on-screen
-  controls) and joined in order. Skipped, with a note, where Chromium or Playwright is missing.
+- **The repository.** Its URL comes from `$FRACTALNET_REPOSITORY_URL`, else from the git
+  remote `origin` when that is an https address. Only then does the book show a
+  repository button and launch buttons (Colab, Binder); a checkout with no public remote
+  gets neither, rather than links to a repository that may not exist.
+- **The runnable book**, `fractalnet-book.zip` (linked from the page "Run it yourself"):
+  the two packages, the chapters with their outputs cleared, the requirements and a
+  two-line README, for a bare Jupyter, a Colab session or an offline classroom.
+- **The notebooks a page offers for download** are the ones its build rendered: after
+  the real run, the executed chapters replace the committed ones (run under the test
+  flag) in the site.
+- **The whole book as a PDF**, `fractalnet-book.pdf` at the site's root: every page of
+  the table of contents printed by headless Chromium (the book's print styles hide the
+  on-screen controls) and joined in order. Skipped, with a note, where Chromium or
+  Playwright is missing.
 
 The strict build renders the committed outputs (`execute_notebooks: off`) with `-W -n
---keep-going`: any Sphinx warning, missing reference, missing figure or stderr output fails it.
+--keep-going`: any Sphinx warning, missing reference, missing figure or stderr output
+fails it.
 """
 
 import argparse
@@ -41,16 +48,22 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUNNABLE = ROOT / "_build" / "runnable" / "fractalnet-book.zip"
 RUNNABLE_README = """# FractalNet, step by step: the runnable book
 
-    pip install .            # the fractalnet and fractalviz packages, and what they need
+    pip install .      # the fractalnet and fractalviz packages and what they need
     pip install -r requirements.txt && jupyter lab book   # then open a chapter
 """
 
 
 def repository_url():
-    """The book's public repository: $FRACTALNET_REPOSITORY_URL, or an https git remote; else None."""
+    """The book's public repository: $FRACTALNET_REPOSITORY_URL, or an https git remote;
+    else None."""
     url = os.environ.get("FRACTALNET_REPOSITORY_URL", "").strip()
     if not url:
-        remote = subprocess.run(["git", "remote", "get-url", "origin"], cwd=ROOT, capture_output=True, text=True)
+        remote = subprocess.run(
+            ["git", "remote", "get-url", "origin"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         url = remote.stdout.strip() if remote.returncode == 0 else ""
     url = url.removesuffix(".git")
     return url if url.startswith("https://") else None
@@ -61,25 +74,40 @@ def book_config(strict):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     if strict:
         config["execute"]["execute_notebooks"] = "off"
-    # The written configuration lives in _build/: local extensions' folders become absolute.
+    # The written configuration lives in _build/: local extensions' folders become
+    # absolute.
     local = config["sphinx"].get("local_extensions", {})
-    config["sphinx"]["local_extensions"] = {name: str(ROOT / path) for name, path in local.items()}
+    config["sphinx"]["local_extensions"] = {
+        name: str(ROOT / path) for name, path in local.items()
+    }
     url = repository_url()
     html = config.setdefault("html", {})
     if url:
         config["repository"] = {"url": url, "branch": "main", "path_to_book": ""}
         html.update(use_repository_button=True, use_issues_button=False)
-        config["launch_buttons"] = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
-                                    "colab_url": "https://colab.research.google.com"}
+        config["launch_buttons"] = {
+            "notebook_interface": "jupyterlab",
+            "binderhub_url": "https://mybinder.org",
+            "colab_url": "https://colab.research.google.com",
+        }
     else:
         config.pop("repository", None)
-        html.update(use_repository_button=False, use_issues_button=False, use_edit_page_button=False)
-        config["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": ""}
+        html.update(
+            use_repository_button=False,
+            use_issues_button=False,
+            use_edit_page_button=False,
+        )
+        config["launch_buttons"] = {
+            "binderhub_url": "",
+            "colab_url": "",
+            "jupyterhub_url": "",
+        }
     return config
 
 
 def write_runnable_book(path=RUNNABLE):
-    """Writes the runnable book's zip: packages, chapters without outputs, requirements, README."""
+    """Writes the runnable book's zip: packages, chapters without outputs, requirements,
+    README."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for package in ("fractalnet", "fractalviz"):
@@ -91,7 +119,9 @@ def write_runnable_book(path=RUNNABLE):
             for cell in notebook.cells:
                 if cell.cell_type == "code":
                     cell.outputs, cell.execution_count = [], None
-            archive.writestr(f"fractalnet-book/book/{chapter.name}", nbformat.writes(notebook))
+            archive.writestr(
+                f"fractalnet-book/book/{chapter.name}", nbformat.writes(notebook)
+            )
         for name in ("pyproject.toml", "requirements.txt"):
             archive.write(ROOT / name, f"fractalnet-book/{name}")
         archive.writestr("fractalnet-book/README.md", RUNNABLE_README)
@@ -101,13 +131,18 @@ def write_runnable_book(path=RUNNABLE):
 def serve_executed_notebooks(site):
     """Puts the notebooks the build executed where the pages' download buttons point."""
     for executed in (site / "_build" / "jupyter_execute" / "book").glob("*.ipynb"):
-        shutil.copyfile(executed, site / "_build" / "html" / "_sources" / "book" / executed.name)
+        shutil.copyfile(
+            executed, site / "_build" / "html" / "_sources" / "book" / executed.name
+        )
 
 
 def toc_pages():
-    """The book's pages in reading order, as paths of the built site (`book/preface.html`, ...)."""
+    """The book's pages in reading order, as paths of the built site
+    (`book/preface.html`, ...)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]]
+    files = [toc["root"]] + [
+        chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]
+    ]
     return [f"{name}.html" for name in files]
 
 
@@ -116,8 +151,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def write_pdf(html_dir, chromium=os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin/chromium")):
-    """Prints every page of the book in reading order into `html_dir/fractalnet-book.pdf`."""
+def write_pdf(
+    html_dir, chromium=os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin/chromium")
+):
+    """Prints every page of the book in reading order into
+    `html_dir/fractalnet-book.pdf`."""
     try:
         from playwright.sync_api import sync_playwright
         from pypdf import PdfReader, PdfWriter
@@ -125,22 +163,47 @@ def write_pdf(html_dir, chromium=os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin
         print(f"note: no PDF of the book ({error.name} is not installed)")
         return None
     if not os.path.exists(chromium):
-        print(f"note: no PDF of the book (no Chromium at {chromium}; install the Debian package chromium)")
+        print(
+            f"note: no PDF of the book (no Chromium at {chromium}; install the Debian "
+            "package chromium)"
+        )
         return None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(html_dir))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     writer = PdfWriter()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             page = browser.new_page()
             for name in toc_pages():
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}", wait_until="networkidle")
+                page.goto(
+                    f"http://127.0.0.1:{server.server_address[1]}/{name}",
+                    wait_until="networkidle",
+                )
                 page.wait_for_timeout(500)  # MathJax typesets after the page has loaded
-                pdf = page.pdf(format="A4", print_background=True,
-                               margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+                pdf = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    margin={
+                        "top": "15mm",
+                        "bottom": "15mm",
+                        "left": "12mm",
+                        "right": "12mm",
+                    },
+                )
                 for pdf_page in PdfReader(io.BytesIO(pdf)).pages:
                     writer.add_page(pdf_page)
             browser.close()
@@ -155,18 +218,32 @@ def write_pdf(html_dir, chromium=os.environ.get("FRACTALNET_CHROMIUM", "/usr/bin
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--strict", action="store_true", help="render the committed outputs; warnings fail")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="render the committed outputs; warnings fail",
+    )
     args = parser.parse_args(argv)
-    site = ROOT / "_build" / "strict" if args.strict else ROOT  # the build writes site/_build/html
+    # the build writes site/_build/html
+    site = ROOT / "_build" / "strict" if args.strict else ROOT
     config_dir = ROOT / "_build" / ("config-strict" if args.strict else "config")
     if args.strict:
-        shutil.rmtree(site, ignore_errors=True)  # no stale pages from an earlier table of contents
+        # no stale pages from an earlier table of contents
+        shutil.rmtree(site, ignore_errors=True)
     config_dir.mkdir(parents=True, exist_ok=True)
     config_path = config_dir / "_config.yml"
-    config_path.write_text(yaml.safe_dump(book_config(args.strict), sort_keys=False), encoding="utf-8")
+    config_path.write_text(
+        yaml.safe_dump(book_config(args.strict), sort_keys=False), encoding="utf-8"
+    )
     write_runnable_book()
-    command = [str(pathlib.Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
-               "--config", str(config_path), "--all"]
+    command = [
+        str(pathlib.Path(sys.executable).parent / "jupyter-book"),
+        "build",
+        str(ROOT),
+        "--config",
+        str(config_path),
+        "--all",
+    ]
     if args.strict:
         command += ["--path-output", str(site), "-W", "-n", "--keep-going"]
     status = subprocess.call(command, cwd=ROOT)

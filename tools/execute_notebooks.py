@@ -1,10 +1,11 @@
 """Execute chapters in place, in a fresh kernel each, the way they are committed.
 
-Chapters are committed executed under the test flag (``FRACTALNET_QUICK=1``), so that nbval
-re-runs them under the same flag and compares every deterministic output. They are executed with
-TensorFlow's default oneDNN settings (any override in the environment is dropped), so that
-`make test`, which runs them with oneDNN off, always takes another floating-point path than the
-committed run. The rendered book (`make book`) executes them again without the flag.
+Chapters are committed executed under the test flag (``FRACTALNET_QUICK=1``), so that
+nbval re-runs them under the same flag and compares every deterministic output. They are
+executed with TensorFlow's default oneDNN settings (any override in the environment is
+dropped), so that `make test`, which runs them with oneDNN off, always takes another
+floating-point path than the committed run. The rendered book (`make book`) executes
+them again without the flag.
 
     python tools/execute_notebooks.py                      # every chapter
     python tools/execute_notebooks.py book/02_*.ipynb      # some chapters
@@ -41,11 +42,15 @@ def main(paths):
     os.environ["FRACTALNET_QUICK"] = "1"
     for setting in ONEDNN_SETTINGS:
         os.environ.pop(setting, None)
-    notebooks = [pathlib.Path(p).resolve() for p in paths] or sorted((ROOT / "book").glob("*.ipynb"))
+    notebooks = [pathlib.Path(p).resolve() for p in paths] or sorted(
+        (ROOT / "book").glob("*.ipynb")
+    )
     for path in notebooks:
         start = time.perf_counter()
         execute(path)
-        print(f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s")
+        print(
+            f"executed {path.relative_to(ROOT)} in {time.perf_counter() - start:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Export the library code written in the chapters into the `fractalnet` package.
 
-A chapter code cell whose first line is ``#@save fractalnet/<module>.py`` is library code
-(d2l's idea): the cell, minus that line, is written into that module, in notebook order.
-The chapter is the one source; the module is generated and never edited by hand.
+A chapter code cell whose first line is ``# @save fractalnet/<module>.py`` is library
+code (d2l's idea): the cell, minus that line, is written into that module, in notebook
+order. The chapter is the one source; the module is generated and never edited by hand.
 
     python tools/export_chapters.py          # rewrite the generated modules
-    python tools/export_chapters.py --check  # exit 1, with a diff, if any module drifted
+    python tools/export_chapters.py --check  # exit 1, with a diff, if a module drifted
 """
 
 import argparse
@@ -16,7 +16,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
-MARKER = "#@save"
+MARKER = "# @save"
 
 
 def _cell_source(cell):
@@ -25,7 +25,7 @@ def _cell_source(cell):
 
 
 def saved_cells(notebook_path):
-    """Yields `(module_path, code)` for every `#@save` cell of one notebook."""
+    """Yields `(module_path, code)` for every `# @save` cell of one notebook."""
     notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if cell["cell_type"] != "code":
@@ -33,7 +33,7 @@ def saved_cells(notebook_path):
         first, _, rest = _cell_source(cell).partition("\n")
         if not first.startswith(MARKER):
             continue
-        target = first[len(MARKER):].strip()
+        target = first[len(MARKER) :].strip()
         if not (target.startswith("fractalnet/") and target.endswith(".py")):
             raise ValueError(
                 f"{notebook_path.name}: '{first}' must name a module as "
@@ -66,7 +66,9 @@ def generated_modules():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="report drift, write nothing"
+    )
     args = parser.parse_args(argv)
     modules = generated_modules()
     drifted = []
@@ -79,8 +81,10 @@ def main(argv=None):
             drifted.append(target)
             sys.stdout.writelines(
                 difflib.unified_diff(
-                    current.splitlines(True), text.splitlines(True),
-                    f"{target} (package)", f"{target} (from the chapter)",
+                    current.splitlines(True),
+                    text.splitlines(True),
+                    f"{target} (package)",
+                    f"{target} (from the chapter)",
                 )
             )
         else:
@@ -88,11 +92,16 @@ def main(argv=None):
             print(f"wrote {target}")
     for path in sorted((ROOT / "fractalnet").glob("*.py")):
         target = path.relative_to(ROOT).as_posix()
-        if target not in modules and path.read_text(encoding="utf-8").startswith("# Generated"):
+        if target not in modules and path.read_text(encoding="utf-8").startswith(
+            "# Generated"
+        ):
             drifted.append(target)
             print(f"{target} says it is generated, but no chapter exports it any more.")
     if drifted:
-        print(f"\n{len(drifted)} module(s) differ from their chapter: {', '.join(drifted)}.")
+        print(
+            f"\n{len(drifted)} module(s) differ from their chapter: "
+            f"{', '.join(drifted)}."
+        )
         print("Edit the chapter and run `make export`.")
         return 1
     return 0

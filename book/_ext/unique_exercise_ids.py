@@ -1,9 +1,10 @@
 """Sphinx extension: one id per element, also on pages with several exercises.
 
 sphinx-exercise gives the content of every exercise and every solution the same id
-(`exercise-content`, `solution-content`), so a chapter with three exercises repeats them: invalid
-HTML, and a link or a screen reader that follows an id lands on the first one. This renumbers
-them in page order (`exercise-content-1`, ...). Nothing refers to those ids.
+(`exercise-content`, `solution-content`), so a chapter with three exercises repeats
+them: invalid HTML, and a link or a screen reader that follows an id lands on the first
+one. This renumbers them in page order (`exercise-content-1`, ...). Nothing refers to
+those ids.
 """
 
 from docutils import nodes
