@@ -12,12 +12,12 @@ STAMP := $(VENV)/.installed
 # The test flag: chapters shrink slow work (epochs, sample sizes) when it is set.
 QUICK := FRACTALNET_QUICK=1
 
-.PHONY: book test setup system widget-js lab export notebooks results unit backends nbval book-check browser clean
+.PHONY: book test setup system widget-js lab export notebooks results format lint unit backends nbval book-check browser clean
 
 book: setup
 	$(BIN)/python tools/build_book.py
 
-test: setup unit backends nbval book-check browser
+test: setup lint unit backends nbval book-check browser
 
 setup: system $(STAMP) widget-js
 
@@ -34,6 +34,15 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# One layout for the Python files and the chapters' code cells, within 88 columns
+# (settings in pyproject.toml). `make format` rewrites; `make test` only checks.
+format: setup
+	$(BIN)/ruff format .
+
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 
 unit: setup
 	$(BIN)/python -m pytest -n auto tests --doctest-modules fractalviz fractalnet

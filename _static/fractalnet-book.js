@@ -6,3 +6,18 @@ window.addEventListener("load", function () {
     button.setAttribute("aria-label", "Copy the code");
   });
 });
+
+// Search results quote the page around the word searched for. Sphinx takes that text from
+// the whole page, collapsed code included, so an excerpt could open with a chapter's hidden
+// set-up cell. Quote what a reader sees first: the prose and the code cells left open.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof Search === "undefined" || !Search.htmlToText) return;
+  const pageText = Search.htmlToText;
+  Search.htmlToText = function (htmlString, anchor) {
+    const page = new DOMParser().parseFromString(htmlString, "text/html");
+    page.querySelectorAll(".tag_hide-input .cell_input").forEach(function (input) {
+      input.remove();
+    });
+    return pageText(page.documentElement.outerHTML, anchor);
+  };
+});

@@ -26,11 +26,11 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 
-from fractalviz.explorer import (
+from fractalviz.explorer import (  # noqa: E402
     MAX_EXPLORER_BLOCKS,
     MAX_EXPLORER_COLUMNS,
     explorer_widget,
-)  # noqa: E402
+)
 
 
 def time_redraws(columns, blocks, repeats, warmup=2):

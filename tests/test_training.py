@@ -228,9 +228,8 @@ def test_a_run_killed_mid_epoch_resumes_and_ends_as_if_never_interrupted(tmp_pat
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     resumed = json.loads(resumed.stdout.splitlines()[-1])
     assert resumed["history"]["epoch"] == [0, 1, 2, 3]  # every epoch once, no gap
-    assert (
-        resumed["iterations"] == 4 * 6
-    )  # the optimizer state (and the schedule's step) came back
+    # the optimizer state (and the schedule's step) came back
+    assert resumed["iterations"] == 4 * 6
     assert (tmp_path / "interrupted" / "model.keras").is_file()
 
     straight = json.loads(run(tmp_path / "straight").stdout.splitlines()[-1])

@@ -531,6 +531,27 @@ def test_explorer_at_its_largest_settings_keeps_boxes_labels_and_layout_readable
         assert slider.evaluate("s => s.previousElementSibling.textContent") == label
 
 
+# --- search ---------------------------------------------------------------------------
+
+
+def test_search_excerpts_quote_the_page_not_its_collapsed_set_up_code(page, base_url):
+    # "keras" first appears in each chapter's collapsed set-up cell, then in its prose:
+    # an excerpt must come from what a reader sees on the page.
+    page.goto(base_url + "search.html?q=keras", wait_until="load")
+    results = page.locator("#search-results ul.search li")
+    page.wait_for_function(
+        "() => (document.querySelector('#search-results .search-summary') || {})"
+        ".textContent?.includes('finished')",
+        timeout=30_000,
+    )
+    assert results.count() >= 5, "too few chapters found for 'keras'"
+    excerpts = page.locator("#search-results p.context").all_inner_texts()
+    assert len(excerpts) >= 5
+    for excerpt in excerpts:
+        assert "CHAPTER_START" not in excerpt and "perf_counter" not in excerpt, excerpt
+    assert page.problems == []
+
+
 # --- accessibility basics -------------------------------------------------------------
 
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, input, select")]
