@@ -45,6 +45,10 @@ from fractalnet.training import (
 # last: the results store reads the package it belongs to
 from fractalnet import results
 
+# Registers the model class that multi-worker runs save, so that their `model.keras`
+# loads after `import fractalnet`, as every other saved model of the package does.
+from fractalnet import distribute
+
 __all__ = [
     "baseline_net",
     "block_column",
@@ -52,6 +56,7 @@ __all__ = [
     "compile_paper_recipe",
     "ConvBlock",
     "create_fractal_net",
+    "distribute",
     "DropPath",
     "evaluate_columns",
     "expand_fractal",

@@ -283,8 +283,8 @@ def free_ports(count):
 def test_two_workers_on_localhost_end_in_the_weights_of_one_device(tmp_path):
     import keras
 
-    # noqa: F401 (registers MultiWorkerModel, which the workers saved)
-    import fractalnet.distribute
+    # the workers saved a MultiWorkerModel: `import fractalnet` registers it
+    import fractalnet  # noqa: F401
 
     write_tiny_data(tmp_path)
     # the paper's drop-path, shared

@@ -695,3 +695,25 @@ def test_no_figure_is_clipped_at_any_width(browser, base_url, width):
         clipped = page.evaluate(CLIPPED_FIGURES)
         assert clipped == [], f"{name} at {width} px: {clipped}"
     context.close()
+
+
+# Code and output blocks that scroll sideways: their text is wider than their box.
+SIDEWAYS = """() => [...document.querySelectorAll(
+    "div.cell_input div.highlight pre, div.cell_output pre")]
+  .filter(pre => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
+  .map(pre => [pre.scrollWidth - pre.clientWidth, pre.textContent.slice(0, 60)])"""
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES + ["book/appendix_distributed.html"])
+def test_at_1400_px_no_code_or_output_scrolls_sideways(browser, base_url, name):
+    # Code within 88 columns (ruff format, `make lint`) and wrapped output lines fit the
+    # page; collapsed cells are opened first, so that their code is measured too.
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(base_url + name, wait_until="load")
+    page.evaluate(
+        "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+    )
+    sideways = page.evaluate(SIDEWAYS)
+    assert sideways == [], f"{name}: {len(sideways)} blocks scroll: {sideways[:3]}"
+    context.close()
