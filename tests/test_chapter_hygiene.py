@@ -148,7 +148,7 @@ def test_a_number_cited_without_separators_is_caught():
 
 # A code cell a reader must read shows one idea in at most 30 lines; longer code
 # (library code exported with `# @save`, checkers, validation) is collapsed
-# (`hide-input`) or hidden (`remove-cell`).
+# (`hide-input`) or hidden (`remove-input`, `remove-cell`).
 READER_CELL_LINES = 30
 
 
@@ -159,7 +159,7 @@ def test_code_cells_a_reader_reads_are_at_most_30_lines(path):
         if (
             cell["cell_type"] != "code"
             or source.startswith("# @save")
-            or {"hide-input", "remove-cell"} & set(tags)
+            or {"hide-input", "remove-input", "remove-cell"} & set(tags)
         ):
             continue
         lines = len(source.splitlines())
