@@ -12,6 +12,11 @@ reads them (cell metadata under `nbgrader`, schema 3):
   checker (and any test between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`,
   which the student edition drops); the autograder gives its points when it runs without
   error;
+- a **demonstration** that no exercise needs (a training sweep, an animation, an
+  explorer, and what only reads their results) is tagged `skip-when-grading`: the
+  course's nbgrader configuration has the autograder and the validator skip it
+  (`Execute.skip_cells_with_tag`, a setting of nbclient), which saves about a third of
+  the grading time; students running the notebook in Jupyter run it as any cell;
 - a **written answer** (a markdown cell with `solution: true, grade: true`) holds the
   model answer, in the book a solution drop-down; nbgrader replaces it by "YOUR ANSWER
   HERE" and a teacher grades it by hand.
@@ -23,6 +28,7 @@ exercises in markdown cells. nbgrader's `generate_assignment` then writes each c
 without solutions, hidden tests or outputs into a course directory (`_build/classroom/`,
 one assignment per chapter: `release/<chapter>/<chapter>.ipynb`), from which this tool
 copies the notebooks to `_build/student/` and packs them, with the two packages, the
+results store (the trained networks that chapters 6 and 7 load), the
 requirements and a README, into `_build/student/fractalnet-student.zip`: the set-up cell
 of each chapter installs the packages from that folder where they are missing.
 """
@@ -42,12 +48,16 @@ COURSE = ROOT / "_build" / "classroom"
 STUDENT = ROOT / "_build" / "student"
 ZIP_NAME = "fractalnet-student.zip"
 INSTRUCTOR_ONLY = "instructor-only"
+SKIP_WHEN_GRADING = "skip-when-grading"
 # A MyST `{solution}` block: its opening fence (3 or more backticks) to the same fence.
 SOLUTION_BLOCK = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
 NBGRADER_CONFIG = """c = get_config()  # noqa: F821 (nbgrader's configuration file)
 c.CourseDirectory.course_id = "fractalnet-book"
 # Chapters train for a minute or two under the test flag: no cell timeout under 15 min.
 c.Execute.timeout = 900
+# Demonstrations that no exercise needs (training sweeps, animations, explorers) are
+# tagged in the chapters; the autograder and the validator leave them out.
+c.Execute.skip_cells_with_tag = "{tag}"
 """
 README = """# FractalNet, step by step: the student edition
 
@@ -55,6 +65,8 @@ One notebook per chapter, exercises left to you. In this folder:
 
     pip install ".[chapters]"   # the fractalnet and fractalviz packages, and the rest
     jupyter lab book            # then open a chapter
+
+results/ holds the trained networks that chapters 6 and 7 load instead of training them.
 
 (Each chapter's first cell also installs the packages from this folder if they are
 missing.) Your teacher's autograder runs the test cells that follow each exercise.
@@ -93,7 +105,9 @@ def write_course(course=COURSE):
     if course.exists():
         shutil.rmtree(course)
     course.mkdir(parents=True)
-    (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG, encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(
+        NBGRADER_CONFIG.format(tag=SKIP_WHEN_GRADING), encoding="utf-8"
+    )
     names = []
     for chapter in chapters():
         notebook = json.loads(chapter.read_text(encoding="utf-8"))
@@ -137,8 +151,9 @@ def student_edition(course=COURSE, student=STUDENT):
     archive_path = student / ZIP_NAME
     with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
         top = "fractalnet-student"
-        for package in ("fractalnet", "fractalviz"):
-            for source in sorted((ROOT / package).rglob("*")):
+        # the packages, and the trained networks that chapters 6 and 7 load
+        for folder in ("fractalnet", "fractalviz", "results"):
+            for source in sorted((ROOT / folder).rglob("*")):
                 if source.is_file() and "__pycache__" not in source.parts:
                     archive.write(source, f"{top}/{source.relative_to(ROOT)}")
         for notebook in sorted((student / "book").glob("*.ipynb")):

@@ -99,6 +99,10 @@ def graded(course, tmp_path_factory):
     return grades, notebooks
 
 
+def skipped_when_grading(cell):
+    return student_edition.SKIP_WHEN_GRADING in cell["metadata"].get("tags", [])
+
+
 def answer_or_test(cell):
     marks = cell["metadata"].get("nbgrader", {})
     return marks.get("solution", False) or marks.get("grade", False)
@@ -116,6 +120,19 @@ def test_the_reference_solutions_get_full_marks_on_every_test_cell(graded):
     assert [t for t in tests if t[2] != t[3]] == []
 
 
+def test_the_autograder_skips_the_demonstrations_that_no_exercise_needs(graded):
+    _, notebooks = graded
+    for student in SUBMISSIONS:
+        skipped = [
+            (chapter, c["execution_count"], c["outputs"])
+            for chapter, notebook in notebooks[student].items()
+            for c in notebook["cells"]
+            if c["cell_type"] == "code" and skipped_when_grading(c)
+        ]
+        assert len(skipped) >= 10
+        assert [s for s in skipped if s[1] is not None or s[2]] == []
+
+
 def test_untouched_student_notebooks_get_zero_and_run_to_their_end(graded):
     grades, notebooks = graded
     scores = [
@@ -126,7 +143,8 @@ def test_untouched_student_notebooks_get_zero_and_run_to_their_end(graded):
     assert [s for s in scores if s[2] != 0] == []
     for chapter, notebook in notebooks["untouched"].items():
         code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-        assert all(c["execution_count"] is not None for c in code), chapter
+        graded = [c for c in code if not skipped_when_grading(c)]
+        assert all(c["execution_count"] is not None for c in graded), chapter
         errors = [
             "".join(c["source"])[:60]
             for c in code
@@ -196,3 +214,9 @@ def test_no_solution_reaches_the_student_notebooks(course):
             )
     assert "fractalnet-student/fractalnet/__init__.py" in names
     assert "fractalnet-student/pyproject.toml" in names
+    # the trained networks that chapters 6 and 7 load, so that they need not train
+    stored = sorted(student_edition.ROOT.glob("results/*/model.keras"))
+    assert len(stored) >= 14
+    for model in stored:
+        path = model.relative_to(student_edition.ROOT).as_posix()
+        assert f"fractalnet-student/{path}" in names
