@@ -15,8 +15,8 @@ reads them (cell metadata under `nbgrader`, schema 3):
 - a **demonstration** that no exercise needs (a training sweep, an animation, an
   explorer, and what only reads their results) is tagged `skip-when-grading`: the
   course's nbgrader configuration has the autograder and the validator skip it
-  (`Execute.skip_cells_with_tag`, a setting of nbclient), which saves about a third of
-  the grading time; students running the notebook in Jupyter run it as any cell;
+  (`Execute.skip_cells_with_tag`, a setting of nbclient), so that grading runs only what
+  the tests read; students running the notebook in Jupyter run it as any other cell;
 - a **written answer** (a markdown cell with `solution: true, grade: true`) holds the
   model answer, in the book a solution drop-down; nbgrader replaces it by "YOUR ANSWER
   HERE" and a teacher grades it by hand.
@@ -28,9 +28,9 @@ exercises in markdown cells. nbgrader's `generate_assignment` then writes each c
 without solutions, hidden tests or outputs into a course directory (`_build/classroom/`,
 one assignment per chapter: `release/<chapter>/<chapter>.ipynb`), from which this tool
 copies the notebooks to `_build/student/` and packs them, with the two packages, the
-results store (the trained networks that chapters 6 and 7 load), the
-requirements and a README, into `_build/student/fractalnet-student.zip`: the set-up cell
-of each chapter installs the packages from that folder where they are missing.
+results store (the trained networks that chapters 6 and 7 load), the requirements and a
+README, into `_build/student/fractalnet-student.zip`: the set-up cell of each chapter
+installs the packages from that folder where they are missing.
 """
 
 import argparse
