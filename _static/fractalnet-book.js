@@ -8,16 +8,19 @@ window.addEventListener("load", function () {
 });
 
 // Search results quote the page around the word searched for. Sphinx takes that text from
-// the whole page, collapsed code included, so an excerpt could open with a chapter's hidden
-// set-up cell. Quote what a reader sees first: the prose and the code cells left open.
+// the whole page, collapsed code and the page's buttons included, so an excerpt could open
+// with a chapter's hidden set-up cell, or be the download button's ".ipynb" and the page's
+// contents when the word is in collapsed code alone. Quote what a reader sees: the title,
+// the prose and the code cells left open, with runs of blank space made one.
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof Search === "undefined" || !Search.htmlToText) return;
   const pageText = Search.htmlToText;
   Search.htmlToText = function (htmlString, anchor) {
     const page = new DOMParser().parseFromString(htmlString, "text/html");
-    page.querySelectorAll(".tag_hide-input .cell_input").forEach(function (input) {
-      input.remove();
-    });
-    return pageText(page.documentElement.outerHTML, anchor);
+    const unseen = ".tag_hide-input .cell_input, .bd-header-article, .onlyprint, " +
+      ".bd-sidebar-secondary";  // collapsed code, buttons, printed and side contents
+    page.querySelectorAll(unseen)
+      .forEach(function (hidden) { hidden.remove(); });
+    return pageText(page.documentElement.outerHTML, anchor).replace(/\s+/g, " ");
   };
 });
