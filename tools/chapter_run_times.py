@@ -84,7 +84,9 @@ def main(argv=None):
         times = {mode: round(seconds_to_run(path, mode), 1) for mode in MODES}
         record["chapters"][path.stem] = times
         print(path.stem, times, flush=True)
-        RUN_TIMES.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        RUN_TIMES.write_text(
+            json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":
