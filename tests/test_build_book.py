@@ -3,11 +3,15 @@ one."""
 
 import importlib.util
 import pathlib
+import sys
 import zipfile
 
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(ROOT / "tools")
+)  # build_book imports its neighbour student_edition
 spec = importlib.util.spec_from_file_location(
     "build_book", ROOT / "tools" / "build_book.py"
 )

@@ -148,17 +148,54 @@ def test_a_number_cited_without_separators_is_caught():
 
 # A code cell a reader must read shows one idea in at most 30 lines; longer code
 # (library code exported with `# @save`, checkers, validation) is collapsed
-# (`hide-input`) or hidden (`remove-cell`).
+# (`hide-input`) or hidden (`remove-input`, `remove-cell`).
 READER_CELL_LINES = 30
+HIDDEN_CODE = {"hide-input", "remove-input", "remove-cell"}
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_code_cells_a_reader_reads_are_at_most_30_lines(path):
     for cell, source in cells(path):
         tags = cell.get("metadata", {}).get("tags", [])
-        if cell["cell_type"] != "code" or {"hide-input", "remove-cell"} & set(tags):
+        if cell["cell_type"] != "code" or HIDDEN_CODE & set(tags):
             continue
         lines = len(source.splitlines())
         assert lines <= READER_CELL_LINES, (
             f"{path.name}: a reader cell of {lines} lines: {source[:60]!r}"
         )
+
+
+# Every exercise records, in its cell's metadata, its kind and the minutes it is
+# expected to take (the instructor's guide lists them); a kind its statement names must
+# agree.
+EXERCISE = re.compile(r"^`{3,}\{exercise\}[^\n]*\n:label: (\S+)\n\s*(.*)", re.M | re.S)
+EXERCISE_KINDS = ("recall", "reasoning", "implementation", "experiment")
+NAMED_KIND = re.compile(r"[*_]+(Implementation|Experiment|Understanding)\b")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_exercise_records_its_kind_and_expected_minutes(path):
+    for cell, source in cells(path):
+        found = EXERCISE.search(source) if cell["cell_type"] == "markdown" else None
+        if not found:
+            continue
+        label, statement = found.groups()
+        record = cell["metadata"].get("exercise", {})
+        assert record.get("kind") in EXERCISE_KINDS, (label, record)
+        minutes = record.get("minutes")
+        assert isinstance(minutes, int) and 5 <= minutes <= 240, (label, record)
+        named = NAMED_KIND.match(statement)
+        if named:
+            kind = named.group(1).lower().replace("understanding", "reasoning")
+            assert record["kind"] == kind, (label, record["kind"], kind)
+
+
+def test_every_chapter_has_its_run_times_measured():
+    # `make run-times` measures them for the instructor's guide
+    record = json.loads((BOOK / "run_times.json").read_text(encoding="utf-8"))
+    chapters = sorted(BOOK.glob("[0-9]*.ipynb")) + sorted(BOOK.glob("appendix*.ipynb"))
+    assert sorted(record["chapters"]) == sorted(p.stem for p in chapters)
+    for stem, seconds in record["chapters"].items():
+        assert sorted(seconds) == ["full", "graded", "quick"], stem
+        assert all(value > 0 for value in seconds.values()), stem
+    assert record["machine"] and record["measured"]

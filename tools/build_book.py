@@ -19,6 +19,9 @@ typed in:
 - **The notebooks a page offers for download** are the ones its build rendered: after
   the real run, the executed chapters replace the committed ones (run under the test
   flag) in the site.
+- **The student edition**: nbgrader's student notebooks (`tools/student_edition.py`),
+  generated before the build and served in `_student/` with their zip; each chapter page
+  links its notebook and its student notebook under its title.
 - **The whole book as a PDF**, `fractalnet-book.pdf` at the site's root: every page of
   the table of contents printed by headless Chromium (the book's print styles hide the
   on-screen controls) and joined in order. Skipped, with a note, where Chromium or
@@ -43,6 +46,8 @@ import zipfile
 
 import nbformat
 import yaml
+
+import student_edition
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RUNNABLE = ROOT / "_build" / "runnable" / "fractalnet-book.zip"
@@ -134,6 +139,15 @@ def serve_executed_notebooks(site):
         shutil.copyfile(
             executed, site / "_build" / "html" / "_sources" / "book" / executed.name
         )
+
+
+def serve_student_edition(html):
+    """Copies the student notebooks and their zip to `_student/`, where the chapter
+    pages link them (book/_ext/notebook_downloads.py)."""
+    served = html / "_student"
+    shutil.rmtree(served, ignore_errors=True)
+    shutil.copytree(student_edition.STUDENT / "book", served)
+    shutil.copy(student_edition.STUDENT / student_edition.ZIP_NAME, served)
 
 
 def toc_pages():
@@ -236,6 +250,7 @@ def main(argv=None):
         yaml.safe_dump(book_config(args.strict), sort_keys=False), encoding="utf-8"
     )
     write_runnable_book()
+    student_edition.student_edition()  # each chapter page links its student notebook
     command = [
         str(pathlib.Path(sys.executable).parent / "jupyter-book"),
         "build",
@@ -249,6 +264,8 @@ def main(argv=None):
     status = subprocess.call(command, cwd=ROOT)
     if status == 0 and not args.strict:
         serve_executed_notebooks(site)
+    if status == 0:
+        serve_student_edition(site / "_build" / "html")
     if status == 0:
         write_pdf(site / "_build" / "html")
     return status

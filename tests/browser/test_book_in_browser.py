@@ -715,3 +715,20 @@ def test_at_1400_px_no_code_or_output_scrolls_sideways(browser, base_url, name):
     sideways = page.evaluate(SIDEWAYS)
     assert sideways == [], f"{name}: {len(sideways)} blocks scroll: {sideways[:3]}"
     context.close()
+
+
+@pytest.mark.parametrize("name", CHAPTER_PAGES + ["book/appendix_distributed.html"])
+def test_each_chapter_links_its_notebook_and_its_student_edition(page, base_url, name):
+    page.goto(base_url + name, wait_until="load")
+    links = page.locator("p.fractalnet-notebooks a")
+    assert links.count() == 3, f"{name}: no notebook links under the title"
+    chapter, student, every = (links.nth(i).evaluate("a => a.href") for i in range(3))
+    for url in (chapter, student):
+        response = page.request.get(url)
+        assert response.status == 200, url
+        notebook = response.json()
+        assert notebook["nbformat"] == 4
+    released = page.request.get(student).text()
+    assert "BEGIN SOLUTION" not in released and "NotImplementedError" in released
+    assert page.request.get(every).status == 200
+    assert page.problems == []
