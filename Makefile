@@ -119,7 +119,8 @@ student: setup
 # The autograder round trip: nbgrader grades the chapters' reference solutions (full
 # marks) and the untouched student notebooks (zero, no crash), under the test flag.
 classroom: setup
-	$(QUICK) TF_ENABLE_ONEDNN_OPTS=0 $(BIN)/python -m pytest -p no:randomly tests/classroom
+	FRACTALNET_CLASSROOM=1 $(QUICK) TF_ENABLE_ONEDNN_OPTS=0 $(BIN)/python -m pytest -p no:randomly \
+		tests/classroom
 
 # Re-execute chapters in place (under the test flag) before committing them.
 notebooks: setup export
