@@ -14,8 +14,9 @@ typed in:
   repository button and launch buttons (Colab, Binder); a checkout with no public remote
   gets neither, rather than links to a repository that may not exist.
 - **The runnable book**, `fractalnet-book.zip` (linked from the page "Run it yourself"):
-  the two packages, the chapters with their outputs cleared, the requirements and a
-  two-line README, for a bare Jupyter, a Colab session or an offline classroom.
+  the two packages, the trained networks of chapters 6 and 7, the chapters with their
+  outputs cleared, the requirements and a short README, for a bare Jupyter, a Colab
+  session or an offline classroom.
 - **The notebooks a page offers for download** are the ones its build rendered: after
   the real run, the executed chapters replace the committed ones (run under the test
   flag) in the site.
@@ -42,11 +43,11 @@ import shutil
 import subprocess
 import sys
 import threading
-import zipfile
 
 import nbformat
 import yaml
 
+import handout
 import student_edition
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -55,6 +56,8 @@ RUNNABLE_README = """# FractalNet, step by step: the runnable book
 
     pip install .      # the fractalnet and fractalviz packages and what they need
     pip install -r requirements.txt && jupyter lab book   # then open a chapter
+
+results/ holds the trained networks that chapters 6 and 7 load instead of training them.
 """
 
 
@@ -111,26 +114,16 @@ def book_config(strict):
 
 
 def write_runnable_book(path=RUNNABLE):
-    """Writes the runnable book's zip: packages, chapters without outputs, requirements,
-    README."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for package in ("fractalnet", "fractalviz"):
-            for source in sorted((ROOT / package).rglob("*")):
-                if source.is_file() and "__pycache__" not in source.parts:
-                    archive.write(source, f"fractalnet-book/{source.relative_to(ROOT)}")
-        for chapter in sorted((ROOT / "book").glob("*.ipynb")):
-            notebook = nbformat.read(chapter, as_version=4)
-            for cell in notebook.cells:
-                if cell.cell_type == "code":
-                    cell.outputs, cell.execution_count = [], None
-            archive.writestr(
-                f"fractalnet-book/book/{chapter.name}", nbformat.writes(notebook)
-            )
-        for name in ("pyproject.toml", "requirements.txt"):
-            archive.write(ROOT / name, f"fractalnet-book/{name}")
-        archive.writestr("fractalnet-book/README.md", RUNNABLE_README)
-    return path
+    """Writes the runnable book's zip: packages, results store, chapters without
+    outputs, requirements, README."""
+    notebooks = {}
+    for chapter in sorted((ROOT / "book").glob("*.ipynb")):
+        notebook = nbformat.read(chapter, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        notebooks[chapter.name] = nbformat.writes(notebook)
+    return handout.write_handout(path, "fractalnet-book", notebooks, RUNNABLE_README)
 
 
 def serve_executed_notebooks(site):

@@ -41,7 +41,8 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
+
+import handout
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 COURSE = ROOT / "_build" / "classroom"
@@ -148,20 +149,13 @@ def student_edition(course=COURSE, student=STUDENT):
     (student / "book").mkdir(parents=True)
     for name in names:
         shutil.copy(course / "release" / name / f"{name}.ipynb", student / "book")
-    archive_path = student / ZIP_NAME
-    with zipfile.ZipFile(archive_path, "w", zipfile.ZIP_DEFLATED) as archive:
-        top = "fractalnet-student"
-        # the packages, and the trained networks that chapters 6 and 7 load
-        for folder in ("fractalnet", "fractalviz", "results"):
-            for source in sorted((ROOT / folder).rglob("*")):
-                if source.is_file() and "__pycache__" not in source.parts:
-                    archive.write(source, f"{top}/{source.relative_to(ROOT)}")
-        for notebook in sorted((student / "book").glob("*.ipynb")):
-            archive.write(notebook, f"{top}/book/{notebook.name}")
-        for name in ("pyproject.toml", "requirements.txt"):
-            archive.write(ROOT / name, f"{top}/{name}")
-        archive.writestr(f"{top}/README.md", README)
-    return archive_path
+    notebooks = {
+        notebook.name: notebook.read_text(encoding="utf-8")
+        for notebook in (student / "book").glob("*.ipynb")
+    }
+    return handout.write_handout(
+        student / ZIP_NAME, "fractalnet-student", notebooks, README
+    )
 
 
 def main(argv=None):
