@@ -24,9 +24,9 @@ import pathlib
 import platform
 import time
 
-import nbclient
 import nbformat
 
+import execute_notebooks
 import student_edition
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -56,12 +56,8 @@ def seconds_to_run(path, mode):
         os.environ.pop("FRACTALNET_QUICK", None)
     else:
         os.environ["FRACTALNET_QUICK"] = "1"
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=7200,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        skip_cells_with_tag=skip_tag,
+    client = execute_notebooks.chapter_client(
+        notebook, path, timeout=7200, skip_cells_with_tag=skip_tag
     )
     start = time.perf_counter()
     client.execute()

@@ -24,17 +24,22 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 ONEDNN_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")
 
 
-def execute(path):
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
+def chapter_client(notebook, path, **options):
+    """An nbclient client that runs `notebook` as the chapter at `path` runs: in the
+    `python3` kernel, from the chapter's folder. `options` go to `NotebookClient`."""
+    return nbclient.NotebookClient(
         notebook,
-        timeout=1800,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-        store_widget_state=True,
+        **options,
     )
-    client.execute()
+
+
+def execute(path):
+    notebook = nbformat.read(path, as_version=4)
+    chapter_client(
+        notebook, path, timeout=1800, record_timing=False, store_widget_state=True
+    ).execute()
     nbformat.write(notebook, path)
 
 
