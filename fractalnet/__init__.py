@@ -8,8 +8,8 @@ redirected stream. (The chapters keep TensorFlow's start-up notices off the page
 their own set-up cell.)
 """
 
+from fractalnet.checks import MAX_COLUMNS
 from fractalnet.layers import (
-    MAX_COLUMNS,
     ConvBlock,
     FractalBlock,
     Join,

@@ -13,7 +13,8 @@ import keras
 import numpy as np
 
 from fractalnet.cost import conv_count, conv_macs
-from fractalnet.model import _check_int, evaluate_columns, recalibrate_batch_norm
+from fractalnet.checks import check_int
+from fractalnet.model import evaluate_columns, recalibrate_batch_norm
 from fractalnet.results import register_experiment
 from fractalnet.training import PAPER_RECIPE
 
@@ -115,7 +116,7 @@ class PreciseColumns:
 
     def __init__(self, net, x_calibrate, batch_size=500):
         self.net, self.x_calibrate = net, x_calibrate
-        self.batch_size = _check_int("batch_size", batch_size, 1)
+        self.batch_size = check_int("batch_size", batch_size, 1)
         self.num_columns, self._models = net.num_columns, {}
 
     def model(self, columns=None):
@@ -168,7 +169,7 @@ def score_columns(precise, x, y, subsets=None, batch_size=500):
             "Expected `precise` to be a PreciseColumns. Received: "
             f"precise={type(precise).__name__}"
         )
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     if subsets is None:
         subsets = [*range(precise.num_columns), "all"]
     inside = evaluate_columns(precise.net, x, y, columns=subsets, batch_size=batch_size)
@@ -213,7 +214,7 @@ def seconds_per_image(model, x, repeats=5):
 
     Defined in chapter 7 (book/07_claims.ipynb).
     """
-    repeats = _check_int("repeats", repeats, 1)
+    repeats = check_int("repeats", repeats, 1)
     if len(x) == 0:
         raise ValueError(
             "Expected `x` to hold at least one image. Received: x with shape "

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from fractalnet.layers import _check_int
+from fractalnet.checks import check_int
 from fractalnet.model import FractalNet, sample_network_draw
 
 # The values of `--distribute`: no engine, TensorFlow's two strategies, Keras' JAX data
@@ -54,7 +54,7 @@ def split_cpu(devices):
     Defined in the appendix "Training beyond one machine"
     (book/appendix_distributed.ipynb).
     """
-    devices = _check_int("devices", devices, 1)
+    devices = check_int("devices", devices, 1)
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -453,7 +453,7 @@ def replica_draws(net, replicas, steps=1):
     Defined in the appendix "Training beyond one machine"
     (book/appendix_distributed.ipynb).
     """
-    steps = _check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 1)
     _seed_state(net)
 
     def draw():

@@ -11,13 +11,8 @@ import numbers
 import keras
 from keras import ops
 
-from fractalnet.layers import (
-    _check_columns,
-    _check_int,
-    _check_rate,
-    column_keep,
-    fractal_joins,
-)
+from fractalnet.checks import check_columns, check_int, check_rate
+from fractalnet.layers import column_keep, fractal_joins
 
 
 def _check_batch_size(batch_size):
@@ -30,7 +25,7 @@ def _check_batch_size(batch_size):
     if batch_size is None:
         return None
     if isinstance(batch_size, (numbers.Number, str, bytes)):
-        return _check_int("batch_size", batch_size, 1)
+        return check_int("batch_size", batch_size, 1)
     return batch_size
 
 
@@ -61,8 +56,8 @@ def sample_local_keep(arity, rate, seed, batch_size=None):
 
     Defined in chapter 4 (book/04_drop_path.ipynb).
     """
-    arity = _check_int("arity", arity, 1)
-    rate = _check_rate("rate", rate)
+    arity = check_int("arity", arity, 1)
+    rate = check_rate("rate", rate)
     batch_size = _check_batch_size(batch_size)
     shape = (arity,) if batch_size is None else (batch_size, arity)
     keep = keras.random.uniform(shape, seed=seed) >= rate
@@ -96,7 +91,7 @@ def sample_global_column(columns, seed, batch_size=None):
 
     Defined in chapter 4 (book/04_drop_path.ipynb).
     """
-    columns = _check_columns(columns)
+    columns = check_columns(columns)
     batch_size = _check_batch_size(batch_size)
     shape = () if batch_size is None else (batch_size,)
     return keras.random.randint(shape, 0, columns, seed=seed, dtype="int32")
@@ -162,8 +157,8 @@ class DropPath(keras.layers.Layer):
         self, local_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs
     ):
         super().__init__(**kwargs)
-        self.local_rate = _check_rate("local_rate", local_rate)
-        self.global_ratio = _check_rate("global_ratio", global_ratio, closed_high=True)
+        self.local_rate = check_rate("local_rate", local_rate)
+        self.global_ratio = check_rate("global_ratio", global_ratio, closed_high=True)
         if not isinstance(per_sample, bool):
             raise TypeError(
                 "Expected `per_sample` to be a bool. Received: "
@@ -171,7 +166,7 @@ class DropPath(keras.layers.Layer):
             )
         self.per_sample = per_sample
         if seed is not None:
-            seed = _check_int("seed", seed, 0)
+            seed = check_int("seed", seed, 0)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
@@ -211,7 +206,7 @@ class DropPath(keras.layers.Layer):
         ... ]
         True
         """
-        blocks = _check_int("blocks", blocks, 1)
+        blocks = check_int("blocks", blocks, 1)
         is_global, column = self.sample_choice(columns, batch_size)
         global_keep = column_keep(columns, column)
         keep = [
@@ -240,7 +235,7 @@ class DropPath(keras.layers.Layer):
         >>> bool(is_global), 0 <= int(column) < 3
         (True, True)
         """
-        columns = _check_columns(columns)
+        columns = check_columns(columns)
         batch_size = _check_batch_size(batch_size)
         if self.per_sample and batch_size is None:
             raise ValueError(
@@ -297,7 +292,7 @@ class DropPath(keras.layers.Layer):
             joins = fractal_joins(columns)
             return [
                 [ops.ones((len(members),)) for members in joins]
-                for _ in range(_check_int("blocks", blocks, 1))
+                for _ in range(check_int("blocks", blocks, 1))
             ]
         return self.sample(columns, blocks, batch_size=ops.shape(inputs)[0])["keep"]
 

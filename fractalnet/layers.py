@@ -13,52 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
-# a block has 2**C - 1 convs: 4095 at C = 12, as many as fractalviz draws
-MAX_COLUMNS = 12
-
-
-def _check_int(name, value, minimum, maximum=None):
-    """Returns `value` as an `int` if it is an integer (not a bool) in [minimum,
-    maximum]; raises otherwise.
-
-    `maximum=None` means no upper limit.
-    """
-    expected = (
-        f"an integer >= {minimum}"
-        if maximum is None
-        else f"an integer in [{minimum}, {maximum}]"
-    )
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"Expected `{name}` to be {expected}. Received: {name}={value!r} (of type "
-            f"{type(value).__name__})"
-        )
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(
-            f"Expected `{name}` to be {expected}. Received: {name}={value!r}"
-        )
-    return int(value)
-
-
-def _check_columns(columns, name="columns"):
-    """Returns `columns` as an `int` in [1, MAX_COLUMNS]; raises otherwise."""
-    return _check_int(name, columns, 1, MAX_COLUMNS)
-
-
-def _check_rate(name, value, closed_high=False):
-    """Returns `value` as a float in [0, 1) (or [0, 1] if `closed_high`); raises
-    otherwise."""
-    interval = "[0, 1]" if closed_high else "[0, 1)"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Expected `{name}` to be a float in {interval}. "
-            f"Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    if not (0.0 <= value <= 1.0) or (value == 1.0 and not closed_high):
-        raise ValueError(
-            f"Expected `{name}` to be a float in {interval}. Received: {name}={value!r}"
-        )
-    return float(value)
+from fractalnet.checks import check_columns, check_int, check_rate, check_subset
 
 
 @keras.saving.register_keras_serializable(package="fractalnet")
@@ -114,8 +69,8 @@ class ConvBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _check_int("filters", filters, 1)
-        self.kernel_size = _check_int("kernel_size", kernel_size, 1)
+        self.filters = check_int("filters", filters, 1)
+        self.kernel_size = check_int("kernel_size", kernel_size, 1)
         if normalization not in ("batch", None):
             raise ValueError(
                 "Expected `normalization` to be 'batch' or None. "
@@ -127,8 +82,8 @@ class ConvBlock(keras.layers.Layer):
                 f"use_bias={use_bias!r}"
             )
         self.normalization = normalization
-        self.norm_momentum = _check_rate("norm_momentum", norm_momentum)
-        self.dropout_rate = _check_rate("dropout_rate", dropout_rate)
+        self.norm_momentum = check_rate("norm_momentum", norm_momentum)
+        self.dropout_rate = check_rate("dropout_rate", dropout_rate)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.use_bias = use_bias
@@ -314,7 +269,7 @@ def expand_fractal(columns, conv, join, inputs):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    columns = _check_columns(columns)
+    columns = check_columns(columns)
 
     def f(c, z):  # a sub-fractal with c columns: block columns columns-c .. columns-1
         first = columns - c
@@ -350,7 +305,7 @@ def fractal_joins(columns):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    columns = _check_columns(columns)
+    columns = check_columns(columns)
     joins = []
     expand_fractal(
         columns,
@@ -393,7 +348,7 @@ def column_keep(columns, column):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    columns = _check_columns(columns)
+    columns = check_columns(columns)
     if _is_concrete(column):
         values = np.asarray(column)
         if (
@@ -422,35 +377,6 @@ def column_keep(columns, column):
         present = ops.any(hit, axis=-1, keepdims=True)
         keeps.append(ops.cast(ops.logical_or(hit, ops.logical_not(present)), "float32"))
     return keeps
-
-
-def _check_subset(subset, columns, name="columns"):
-    """Returns `subset` as a sorted tuple of distinct ints in [0, columns); raises
-    otherwise."""
-    if isinstance(subset, numbers.Integral) and not isinstance(subset, bool):
-        subset = (subset,)
-    try:
-        items = tuple(subset)
-    except TypeError:
-        raise TypeError(
-            f"Expected `{name}` to be an int or a sequence of ints in [0, "
-            f"{columns - 1}]. Received: {name}={subset!r}"
-        ) from None
-    if (
-        not items
-        or len(set(items)) != len(items)
-        or any(
-            isinstance(k, bool)
-            or not isinstance(k, numbers.Integral)
-            or not 0 <= k < columns
-            for k in items
-        )
-    ):
-        raise ValueError(
-            f"Expected `{name}` to be a non-empty set of distinct ints in [0, "
-            f"{columns - 1}]. Received: {name}={subset!r}"
-        )
-    return tuple(sorted(int(k) for k in items))
 
 
 @keras.saving.register_keras_serializable(package="fractalnet")
@@ -526,8 +452,8 @@ class FractalBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.columns = _check_columns(columns)
-        self.filters = _check_int("filters", filters, 1)
+        self.columns = check_columns(columns)
+        self.filters = check_int("filters", filters, 1)
         self.joins = fractal_joins(self.columns)
         self.conv_blocks = [
             ConvBlock(
@@ -574,7 +500,7 @@ class FractalBlock(keras.layers.Layer):
         >>> [layer.name for layer in block.column_layers(1)]
         ['column1_conv0', 'column1_conv1']
         """
-        column = _check_int("column", column, 0)
+        column = check_int("column", column, 0)
         if column >= self.columns:
             raise ValueError(
                 f"Expected `column` to be an integer in [0, {self.columns - 1}]. "
@@ -646,7 +572,7 @@ class FractalBlock(keras.layers.Layer):
         subset = (
             range(self.columns)
             if columns is None
-            else _check_subset(columns, self.columns)
+            else check_subset(columns, self.columns)
         )
         if join_keep is not None and columns is not None:
             raise ValueError(

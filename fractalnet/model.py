@@ -15,15 +15,14 @@ import numpy as np
 from keras import ops
 
 from fractalnet.drop_path import DropPath
-from fractalnet.layers import (
+from fractalnet.checks import (
     MAX_COLUMNS,
-    FractalBlock,
-    _check_columns,
-    _check_int,
-    _check_rate,
-    _check_subset,
-    column_keep,
+    check_columns,
+    check_int,
+    check_rate,
+    check_subset,
 )
+from fractalnet.layers import FractalBlock, column_keep
 
 
 def block_column(column, columns):
@@ -46,9 +45,9 @@ def block_column(column, columns):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    columns = _check_columns(columns)
+    columns = check_columns(columns)
     if isinstance(column, numbers.Integral) and not isinstance(column, bool):
-        return min(_check_int("column", column, 0), columns - 1)
+        return min(check_int("column", column, 0), columns - 1)
     return ops.minimum(ops.convert_to_tensor(column, dtype="int32"), columns - 1)
 
 
@@ -85,7 +84,7 @@ def sample_network_draw(drop_path, block_columns, batch_size=None):
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
     block_columns = [
-        _check_columns(c, f"block_columns[{i}]") for i, c in enumerate(block_columns)
+        check_columns(c, f"block_columns[{i}]") for i, c in enumerate(block_columns)
     ]
     is_global, column = drop_path.sample_choice(max(block_columns), batch_size)
     keep = [
@@ -115,7 +114,7 @@ def _check_sizes(name, values, length=None, maximum=None):
             f"Received: {name}={values!r} ({len(values)} entries)"
         )
     return tuple(
-        _check_int(f"{name}[{i}]", v, 1, maximum) for i, v in enumerate(values)
+        check_int(f"{name}[{i}]", v, 1, maximum) for i, v in enumerate(values)
     )
 
 
@@ -128,12 +127,12 @@ def _check_input_shape(input_shape, stages):
             f"Received: input_shape={input_shape!r}"
         )
     height, width, channels = input_shape
-    channels = _check_int("input_shape[2] (channels)", channels, 1)
+    channels = check_int("input_shape[2] (channels)", channels, 1)
     smallest = 2**stages
     for axis, size in (("height", height), ("width", width)):
         if size is None:
             continue
-        size = _check_int(f"input_shape ({axis})", size, 1)
+        size = check_int(f"input_shape ({axis})", size, 1)
         if size < smallest:
             raise ValueError(
                 f"Expected an input {axis} >= {smallest}: each of the {stages} stages "
@@ -270,18 +269,18 @@ class FractalNet(keras.Model):
                 f"include_top={include_top!r}"
             )
         if include_top or num_classes is not None:
-            num_classes = _check_int("num_classes", num_classes, 1)
+            num_classes = check_int("num_classes", num_classes, 1)
         columns = _check_sizes("columns", columns, maximum=MAX_COLUMNS)
         filters = _check_sizes("filters", filters, len(columns))
         image_shape = _check_input_shape(input_shape, len(columns))
-        drop_path_rate = _check_rate("drop_path_rate", drop_path_rate)
-        global_ratio = _check_rate("global_ratio", global_ratio, closed_high=True)
+        drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        global_ratio = check_rate("global_ratio", global_ratio, closed_high=True)
         if not isinstance(per_sample_drop_path, bool):
             raise TypeError(
                 "Expected `per_sample_drop_path` to be a bool. Received: "
                 f"per_sample_drop_path={per_sample_drop_path!r}"
             )
-        dropout_rate = _check_rate("dropout_rate", dropout_rate)
+        dropout_rate = check_rate("dropout_rate", dropout_rate)
         if block_dropout_rates is not None:
             if (
                 isinstance(block_dropout_rates, (str, bytes))
@@ -294,7 +293,7 @@ class FractalNet(keras.Model):
                     f"block_dropout_rates={block_dropout_rates!r}"
                 )
             block_dropout_rates = tuple(
-                _check_rate(f"block_dropout_rates[{i}]", r)
+                check_rate(f"block_dropout_rates[{i}]", r)
                 for i, r in enumerate(block_dropout_rates)
             )
         if downsampling not in ("max", "average"):
@@ -302,9 +301,9 @@ class FractalNet(keras.Model):
                 "Expected `downsampling` to be 'max' or 'average'. Received: "
                 f"downsampling={downsampling!r}"
             )
-        norm_momentum = _check_rate("norm_momentum", norm_momentum)
+        norm_momentum = check_rate("norm_momentum", norm_momentum)
         if seed is not None:
-            seed = _check_int("seed", seed, 0)
+            seed = check_int("seed", seed, 0)
         kwargs.setdefault("name", "fractalnet")
         super().__init__(**kwargs)
 
@@ -437,7 +436,7 @@ class FractalNet(keras.Model):
             )
 
     def _block_subsets(self, columns):
-        subset = _check_subset(columns, self.num_columns)
+        subset = check_subset(columns, self.num_columns)
         return [
             tuple(sorted({block_column(k, c) for k in subset}))
             for c in self.block_columns
@@ -543,7 +542,7 @@ class FractalNet(keras.Model):
             )
             x = pool(stage(x))
         outputs = self._head(x)
-        label = "_".join(str(k) for k in _check_subset(columns, self.num_columns))
+        label = "_".join(str(k) for k in check_subset(columns, self.num_columns))
         return keras.Model(inputs, outputs, name=name or f"{self.name}_columns_{label}")
 
     def get_config(self):
@@ -647,7 +646,7 @@ def evaluate_columns(model, x, y, columns=None, batch_size=128):
         raise TypeError(
             f"Expected a FractalNet with include_top=True. Received: model={model!r}"
         )
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     y = np.asarray(y).reshape(-1)
     if columns is None:
         columns = list(range(model.num_columns)) + ["all"]
@@ -737,9 +736,9 @@ def create_fractal_net(
             "Expected `weight_decay` to be None or a float >= 0. Received: "
             f"weight_decay={weight_decay!r}"
         )
-    warmup_steps = _check_int("warmup_steps", warmup_steps, 0)
+    warmup_steps = check_int("warmup_steps", warmup_steps, 0)
     if total_steps is not None:
-        total_steps = _check_int("total_steps", total_steps, 1)
+        total_steps = check_int("total_steps", total_steps, 1)
         if warmup_steps >= total_steps:
             raise ValueError(
                 f"Expected `warmup_steps` < total_steps ({total_steps}). Received: "
@@ -819,7 +818,7 @@ def recalibrate_batch_norm(model, x, batch_size=64):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     x = np.asarray(x)
     if x.ndim != 4 or len(x) == 0:
         raise ValueError(

@@ -31,7 +31,7 @@ from fractalnet.distribute import (
     split_cpu,
     synchronize_batch_norm,
 )
-from fractalnet.layers import MAX_COLUMNS, _check_int, _check_rate
+from fractalnet.checks import MAX_COLUMNS, check_int, check_rate
 from fractalnet.model import FractalNet
 from fractalnet.training import (
     PAPER_RECIPE,
@@ -164,21 +164,21 @@ def run_config(**settings):
         "data": str(data),
         "limit": None
         if config["limit"] is None
-        else _check_int("limit", config["limit"], 1),
+        else check_int("limit", config["limit"], 1),
         "validation_fraction": float(fraction),
         "learning_rate": float(rate),
         "columns": [
-            _check_int(f"columns[{i}]", c, 1, MAX_COLUMNS)
+            check_int(f"columns[{i}]", c, 1, MAX_COLUMNS)
             for i, c in enumerate(columns)
         ],
-        "filters": [_check_int(f"filters[{i}]", f, 1) for i, f in enumerate(filters)],
-        "drop_path_rate": _check_rate("drop_path_rate", config["drop_path_rate"]),
-        "global_ratio": _check_rate(
+        "filters": [check_int(f"filters[{i}]", f, 1) for i, f in enumerate(filters)],
+        "drop_path_rate": check_rate("drop_path_rate", config["drop_path_rate"]),
+        "global_ratio": check_rate(
             "global_ratio", config["global_ratio"], closed_high=True
         ),
-        "epochs": _check_int("epochs", config["epochs"], 1),
-        "batch_size": _check_int("batch_size", config["batch_size"], 1),
-        "seed": _check_int("seed", config["seed"], 0),
+        "epochs": check_int("epochs", config["epochs"], 1),
+        "batch_size": check_int("batch_size", config["batch_size"], 1),
+        "seed": check_int("seed", config["seed"], 0),
     }
 
 

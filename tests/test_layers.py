@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fractalnet
+from fractalnet.checks import MAX_COLUMNS
 from fractalnet.layers import (
-    MAX_COLUMNS,
     ConvBlock,
     FractalBlock,
     Join,
