@@ -217,6 +217,12 @@ class Join(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[0])
 
+    def get_config(self):
+        # No arguments of its own, but written out: Keras cannot infer the configuration
+        # of a layer built with a dtype policy object, and without one a model holding a
+        # join could not be copied (`fractalnet.copy_model`) or cloned.
+        return super().get_config()
+
 
 def _is_concrete(values):
     """True for a NumPy array, a number, or a (nested) list or tuple of them: values

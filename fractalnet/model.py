@@ -7,6 +7,7 @@ recipe.
 Defined in chapter 5 (book/05_fractalnet.ipynb).
 """
 
+import contextlib
 import functools
 import numbers
 
@@ -17,8 +18,10 @@ from keras import ops
 from fractalnet.drop_path import DropPath
 from fractalnet.checks import (
     MAX_COLUMNS,
+    check_choice,
     check_columns,
     check_int,
+    check_positive,
     check_rate,
     check_subset,
 )
@@ -324,6 +327,8 @@ class FractalNet(keras.Model):
         )
         self.seed = seed
         self.skip_dropped = skip_dropped
+        # False while `every_path` runs the network as it predicts, in training mode
+        self.sample_drop_path = True
 
         rates = block_dropout_rates or (0.0,) * len(columns)
         self.blocks = [
@@ -446,7 +451,7 @@ class FractalNet(keras.Model):
         self._check_inputs(inputs)
         if columns is not None:
             x = self._stages(inputs, training, subsets=self._block_subsets(columns))
-        elif training and self.drop_path is not None:
+        elif training and self.drop_path is not None and self.sample_drop_path:
             x = self._stages_with_drop_path(inputs, training)
         else:
             x = self._stages(inputs, training)
@@ -616,16 +621,20 @@ def switch_with_state(index, branches, x, variables):
     return y
 
 
-def evaluate_columns(model, x, y, columns=None, batch_size=128):
-    """Returns the accuracy of each network column (or subset of columns) of `model` on
-    `(x, y)`.
+def evaluate_columns(model, x, y, subsets=None, batch_size=128):
+    """Returns the accuracy of each network column, or subset of columns, on `(x, y)`.
+
+    Each subset runs inside the network (`net(x, columns=subset)`), with the network's
+    batch-normalization statistics; `standalone_column_model` gives a column statistics
+    of its own.
 
     Args:
-        model: a `FractalNet` with `include_top=True`.
+        model: a `FractalNet` with `include_top=True`, or a model holding one
+            (`find_fractal_net`); `x` is what `model` takes.
         x: images, `(n, height, width, channels)`.
         y: integer labels, `(n,)`.
-        columns: list of columns or subsets (tuples) to evaluate; defaults to every
-            single column and the whole network (`"all"`).
+        subsets: list of network columns (ints) and subsets of them (tuples), and
+            `"all"` for the whole network; defaults to every single column and `"all"`.
         batch_size: int >= 1, the prediction batch size.
 
     Returns:
@@ -633,32 +642,31 @@ def evaluate_columns(model, x, y, columns=None, batch_size=128):
 
     Example:
 
-    >>> model = FractalNet(
-    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
-    ... )
+    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
     >>> scores = evaluate_columns(model, np.zeros((6, 4, 4, 1)), np.zeros(6, dtype=int))
     >>> sorted(scores, key=str)
     [0, 1, 'all']
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    if not isinstance(model, FractalNet) or not model.include_top:
+    net, preprocess = find_fractal_net(model)
+    if not net.include_top:
         raise TypeError(
             f"Expected a FractalNet with include_top=True. Received: model={model!r}"
         )
     batch_size = check_int("batch_size", batch_size, 1)
-    y = np.asarray(y).reshape(-1)
-    if columns is None:
-        columns = list(range(model.num_columns)) + ["all"]
+    x, y = preprocess(x), np.asarray(y).reshape(-1)
+    if subsets is None:
+        subsets = list(range(net.num_columns)) + ["all"]
     scores = {}
-    for key in columns:
+    for key in subsets:
         subset = None if key == "all" else key
         # direct calls: `predict` would retrace for every subset
         predicted = np.concatenate(
             [
                 np.argmax(
                     ops.convert_to_numpy(
-                        model(x[i : i + batch_size], columns=subset, training=False)
+                        net(x[i : i + batch_size], columns=subset, training=False)
                     ),
                     axis=-1,
                 )
@@ -669,101 +677,80 @@ def evaluate_columns(model, x, y, columns=None, batch_size=128):
     return scores
 
 
-def create_fractal_net(
-    variant="micro",
-    num_classes=10,
-    input_shape=(32, 32, 3),
+def compile_classifier(
+    model,
     learning_rate=0.02,
-    optimizer="sgd",
-    weight_decay=None,
     total_steps=None,
     warmup_steps=0,
+    optimizer="sgd",
+    weight_decay=None,
     jit_compile="auto",
-    **model_kwargs,
 ):
-    """Builds `FractalNet.from_variant(variant, ...)` and compiles it with a training
-    recipe.
+    """Compiles `model`, which returns logits, for classification: the book's one way.
 
-    The recipe: SGD with Nesterov momentum 0.9 (the paper uses momentum 0.9 and learning
-        rate
-    0.02) or AdamW; a linear warm-up over `warmup_steps` then a cosine decay to 0 at
-    `total_steps` (a constant learning rate when `total_steps` is `None`); sparse
-    categorical cross-entropy on logits; accuracy.
+    The optimizer is SGD with momentum 0.9, the paper's, or AdamW. The learning rate is
+    either a `keras.optimizers.schedules.LearningRateSchedule`, used as it is (chapter
+    6's `HalvingDecay` is the paper's), or a float: the peak rate of a linear warm-up
+    over `warmup_steps` followed by a cosine decay to 0 at `total_steps` (a constant
+    rate when `total_steps` is `None`). The loss is sparse categorical cross-entropy on
+    logits; the metric is accuracy.
 
     Args:
-        variant: a name of `FractalNet.MODEL_VARIANTS`.
-        num_classes: int >= 1.
-        input_shape: `(height, width, channels)`.
-        learning_rate: float > 0, the peak learning rate.
+        model: a Keras model returning logits.
+        learning_rate: float > 0, or a `LearningRateSchedule`.
+        total_steps: int >= 1 or `None`, the steps of the whole run (for the decay).
+        warmup_steps: int >= 0 and < `total_steps`; needs `total_steps`.
         optimizer: `"sgd"` or `"adamw"`.
-        weight_decay: float >= 0 or `None` (SGD: none, as in the paper; AdamW: 1e-4).
-        total_steps: int >= 1 or `None`; the steps of the whole run, for the schedule.
-        warmup_steps: int >= 0, < `total_steps`; needs `total_steps`.
+        weight_decay: float >= 0 or `None` (SGD: none, as the paper states none; AdamW:
+            1e-4).
         jit_compile: passed to `compile`.
-        **model_kwargs: more `FractalNet` arguments (`drop_path_rate`, `dropout_rate`,
-            ...).
+
+    Returns:
+        `model`, compiled, its optimizer built (so that it saves and reloads before
+        training too).
 
     Example:
 
-    >>> model = create_fractal_net(
-    ...     "micro", num_classes=10, total_steps=100, warmup_steps=10
+    >>> model = compile_classifier(
+    ...     FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)),
+    ...     total_steps=100,
+    ...     warmup_steps=10,
     ... )
-    >>> type(model.optimizer).__name__, model.loss.from_logits
-    ('SGD', True)
+    >>> type(model.optimizer).__name__, float(model.optimizer.learning_rate)
+    ('SGD', 0.0)
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    if (
-        isinstance(learning_rate, bool)
-        or not isinstance(learning_rate, numbers.Real)
-        or not learning_rate > 0
-    ):
-        raise ValueError(
-            "Expected `learning_rate` to be a float > 0. Received: "
-            f"learning_rate={learning_rate!r}"
-        )
-    if optimizer not in ("sgd", "adamw"):
-        raise ValueError(
-            "Expected `optimizer` to be 'sgd' or 'adamw'. Received: "
-            f"optimizer={optimizer!r}"
-        )
-    if weight_decay is not None and (
-        isinstance(weight_decay, bool)
-        or not isinstance(weight_decay, numbers.Real)
-        or weight_decay < 0
-    ):
-        raise ValueError(
-            "Expected `weight_decay` to be None or a float >= 0. Received: "
-            f"weight_decay={weight_decay!r}"
-        )
+    check_choice("optimizer", optimizer, ("sgd", "adamw"))
+    if weight_decay is not None and weight_decay != 0:
+        weight_decay = check_positive("weight_decay", weight_decay)
     warmup_steps = check_int("warmup_steps", warmup_steps, 0)
-    if total_steps is not None:
+    if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        schedule = learning_rate
+    elif total_steps is None:
+        if warmup_steps:
+            raise ValueError(
+                f"Expected `total_steps` with warmup_steps={warmup_steps}. Received: "
+                "total_steps=None"
+            )
+        schedule = check_positive("learning_rate", learning_rate)
+    else:
+        peak = check_positive("learning_rate", learning_rate)
         total_steps = check_int("total_steps", total_steps, 1)
         if warmup_steps >= total_steps:
             raise ValueError(
                 f"Expected `warmup_steps` < total_steps ({total_steps}). Received: "
                 f"warmup_steps={warmup_steps}"
             )
-    elif warmup_steps:
-        raise ValueError(
-            f"Expected `total_steps` with warmup_steps={warmup_steps}. Received: "
-            "total_steps=None"
-        )
-    model = FractalNet.from_variant(
-        variant, num_classes=num_classes, input_shape=input_shape, **model_kwargs
-    )
-    if total_steps is None:
-        schedule = float(learning_rate)
-    else:
         schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0 if warmup_steps else float(learning_rate),
+            initial_learning_rate=0.0 if warmup_steps else peak,
             decay_steps=total_steps - warmup_steps,
-            warmup_target=float(learning_rate) if warmup_steps else None,
+            warmup_target=peak if warmup_steps else None,
             warmup_steps=warmup_steps,
         )
     if optimizer == "sgd":
         opt = keras.optimizers.SGD(
-            schedule, momentum=0.9, nesterov=True, weight_decay=weight_decay or None
+            schedule, momentum=0.9, weight_decay=weight_decay or None
         )
     else:
         opt = keras.optimizers.AdamW(
@@ -775,29 +762,201 @@ def create_fractal_net(
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         jit_compile=jit_compile,
     )
-    # so that a model saved before training reloads cleanly
     opt.build(model.trainable_variables)
     return model
 
 
-def recalibrate_batch_norm(model, x, batch_size=64):
-    """Recomputes the moving statistics of every batch normalization of `model` from
-    `x`.
+def create_fractal_net(
+    variant="micro",
+    num_classes=10,
+    input_shape=(32, 32, 3),
+    learning_rate=0.02,
+    total_steps=None,
+    warmup_steps=0,
+    optimizer="sgd",
+    weight_decay=None,
+    jit_compile="auto",
+    **model_kwargs,
+):
+    """Builds `FractalNet.from_variant(variant, ...)`, compiled by `compile_classifier`.
+
+    Args:
+        variant: a name of `FractalNet.MODEL_VARIANTS`.
+        num_classes: int >= 1.
+        input_shape: `(height, width, channels)`.
+        learning_rate, total_steps, warmup_steps, optimizer, weight_decay, jit_compile:
+            as for `compile_classifier`.
+        **model_kwargs: more `FractalNet` arguments (`drop_path_rate`, `dropout_rate`,
+            ...); they override the variant's.
+
+    Example:
+
+    >>> model = create_fractal_net(
+    ...     "micro", num_classes=10, total_steps=100, warmup_steps=10
+    ... )
+    >>> type(model.optimizer).__name__, model.loss.from_logits
+    ('SGD', True)
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    model = FractalNet.from_variant(
+        variant, num_classes=num_classes, input_shape=input_shape, **model_kwargs
+    )
+    return compile_classifier(
+        model,
+        learning_rate,
+        total_steps,
+        warmup_steps,
+        optimizer,
+        weight_decay,
+        jit_compile,
+    )
+
+
+def find_fractal_net(model):
+    """Returns the FractalNet of `model` and what `model` does to images before it.
+
+    The book hands out two kinds of models: a `FractalNet`, and a model that takes raw
+    images and holds one (chapter 6's `image_classifier`, what `load_result` returns).
+    The functions that look inside a network (its columns, its statistics) accept both
+    through this one function.
+
+    Args:
+        model: a `FractalNet`, or a Keras model with exactly one `FractalNet` layer.
+
+    Returns:
+        `(net, preprocess)`: the `FractalNet`, and a function that maps the images
+        `model` takes to the images `net` takes (NumPy in, NumPy out; the identity for a
+        `FractalNet`).
+
+    Example:
+
+    >>> net = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> inputs = keras.Input((4, 4, 1))
+    >>> wrapper = keras.Model(inputs, net(keras.layers.Rescaling(0.5)(inputs)))
+    >>> found, preprocess = find_fractal_net(wrapper)
+    >>> found is net, float(preprocess(np.full((1, 4, 4, 1), 8.0)).max())
+    (True, 4.0)
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    if isinstance(model, FractalNet):
+        return model, lambda x: np.asarray(x, dtype="float32")
+    nets = [
+        layer
+        for layer in getattr(model, "layers", [])
+        if isinstance(layer, FractalNet)
+    ]
+    if len(nets) != 1:
+        raise TypeError(
+            "Expected a FractalNet, or a model holding exactly one (as "
+            "`image_classifier` builds). Received: "
+            f"{type(model).__name__} with {len(nets)} FractalNet layers"
+        )
+    net = nets[0]
+    before = keras.Model(model.input, net.input)
+
+    def preprocess(x):
+        return ops.convert_to_numpy(before(np.asarray(x, dtype="float32")))
+
+    return net, preprocess
+
+
+def copy_model(model, dtype=None):
+    """Returns a copy of `model`: the same layers and weights, none of them shared.
+
+    The copy is built from the model's configuration (`from_config`), so that a
+    FractalNet, a column model (with its joins) and a model holding either are copied
+    alike. With `dtype`, every layer of the copy computes under that dtype policy, for
+    instance `"float32"` for a model trained in `"mixed_bfloat16"` (a CPU without
+    bfloat16 units cannot run that policy); the weights, float32 under either policy,
+    carry over unchanged. The copy has no optimizer.
+
+    Args:
+        model: a Keras model whose layers all have a configuration.
+        dtype: `None` (keep each layer's policy) or a dtype policy name.
+
+    Example:
+
+    >>> net = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> twin = copy_model(net.column_model([0, 1]), dtype="float32")
+    >>> twin.count_params() == net.count_params()
+    True
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    config = model.get_config()
+    if dtype is not None:
+        config = _with_dtype_policy(config, keras.dtype_policies.get(dtype))
+    copy = model.__class__.from_config(config)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _with_dtype_policy(config, policy):
+    """`config` (a layer or model configuration) with every dtype policy replaced."""
+    if isinstance(config, list):
+        return [_with_dtype_policy(item, policy) for item in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") == "DTypePolicy":
+        return keras.dtype_policies.serialize(policy)
+    return {
+        key: keras.dtype_policies.serialize(policy)
+        if key == "dtype" and isinstance(value, str)
+        else _with_dtype_policy(value, policy)
+        for key, value in config.items()
+    }
+
+
+@contextlib.contextmanager
+def every_path(model):
+    """Within this block, `model(x, training=True)` takes every path, as at inference.
+
+    Every `FractalNet` inside `model` draws no drop-path (all joins are plain means) and
+    every `Dropout` drops nothing, while batch normalization still normalizes with the
+    batch's statistics and updates its moving ones: the set-up for recomputing the
+    statistics of the network as it predicts. Nothing random is drawn, so the draws of
+    later training steps are unchanged.
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    layers = model._flatten_layers()
+    nets = [layer for layer in layers if isinstance(layer, FractalNet)]
+    dropouts = [layer for layer in layers if isinstance(layer, keras.layers.Dropout)]
+    rates = [layer.rate for layer in dropouts]
+    try:
+        for net in nets:
+            net.sample_drop_path = False
+        for layer in dropouts:
+            layer.rate = 0.0
+        yield model
+    finally:
+        for net in nets:
+            net.sample_drop_path = True
+        for layer, rate in zip(dropouts, rates):
+            layer.rate = rate
+
+
+def recalibrate_batch_norm(model, x, batch_size=100):
+    """Recomputes the moving statistics of every batch normalization of `model` on `x`.
 
     Each `BatchNormalization` layer's moving mean and variance are reset, then set to
-    the average of its batch statistics over `x`, in one pass in training mode, with
-    every column and no drop-path for a `FractalNet` (the network as it predicts); no
-    weight is trained. Use it when a model runs in another configuration than the one it
-    was trained in,
-    such as one column of a FractalNet: inside the network its convs read joins (means
-        of
-    columns), alone they read single convs. It changes `model` in place (layers shared
-    with another model included), so apply it to a copy: see `standalone_column_model`.
+    the average of its batch statistics over `x`, in one pass in training mode that
+    takes every path (`every_path`: no drop-path, no dropout). No weight changes. Use it
+    when the moving statistics may not describe the network as it will run: after
+    training with drop-path (they follow the last few sub-networks drawn), or for one
+    column taken out of a FractalNet (inside the network its convs read joins, alone
+    they read single convs). `model` may be a FractalNet, a model holding one (the
+    model `load_result` returns) or any Keras model; `x` is what `model` takes.
+
+    It changes `model` in place, layers shared with another model included; to keep the
+    original, recalibrate a copy (`copy_model`, `standalone_column_model`).
 
     Args:
         model: a Keras model.
         x: images, a NumPy array `(n, height, width, channels)` with n >= 1, usually
-            training images.
+            training images without augmentation.
         batch_size: int >= 1.
 
     Returns:
@@ -805,12 +964,9 @@ def recalibrate_batch_norm(model, x, batch_size=64):
 
     Example:
 
-    >>> model = FractalNet(
-    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
-    ... )
-    >>> images = (
-    ...     np.random.default_rng(0).normal(3.0, 1.0, (8, 4, 4, 1)).astype("float32")
-    ... )
+    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.normal(3.0, 1.0, (8, 4, 4, 1)).astype("float32")
     >>> _ = recalibrate_batch_norm(model, images)
     >>> first = model.blocks[0].column_layers(0)[0].norm
     >>> bool(np.all(keras.ops.convert_to_numpy(first.moving_mean) != 0))
@@ -832,43 +988,35 @@ def recalibrate_batch_norm(model, x, batch_size=64):
     ]
     momenta = [layer.momentum for layer in norms]
     for layer in norms:
-        layer.moving_mean.assign(
-            ops.zeros(layer.moving_mean.shape, layer.moving_mean.dtype)
-        )
-        layer.moving_variance.assign(
-            ops.ones(layer.moving_variance.shape, layer.moving_variance.dtype)
-        )
-    # Every column, plain means: the network as it predicts, not a drop-path
-    # sub-network.
-    everything = (
-        {"columns": list(range(model.num_columns))}
-        if isinstance(model, FractalNet)
-        else {}
-    )
+        layer.moving_mean.assign(ops.zeros_like(layer.moving_mean))
+        layer.moving_variance.assign(ops.ones_like(layer.moving_variance))
     try:
-        for step, start in enumerate(range(0, len(x), batch_size)):
-            # momentum step / (step + 1): a running average of the batches
-            for layer in norms:
-                layer.momentum = step / (step + 1)
-            model(x[start : start + batch_size], training=True, **everything)
+        with every_path(model):
+            for step, start in enumerate(range(0, len(x), batch_size)):
+                # momentum step / (step + 1): a running average of the batches
+                for layer in norms:
+                    layer.momentum = step / (step + 1)
+                model(x[start : start + batch_size], training=True)
     finally:
         for layer, momentum in zip(norms, momenta):
             layer.momentum = momentum
     return model
 
 
-def standalone_column_model(model, columns, x, batch_size=64):
-    """Returns column(s) `columns` of `model` as an independent model with its own
-    statistics.
+def standalone_column_model(model, columns, x, batch_size=100):
+    """Returns column(s) `columns` of a FractalNet as a model with statistics of its own.
 
-    A copy of `model.column_model(columns)` (same weights, not shared), whose batch
-    normalizations are recomputed on `x` by `recalibrate_batch_norm`. `model` is
-    unchanged.
+    A copy (`copy_model`) of the network's `column_model(columns)`, a single column or a
+    subset with its joins, whose batch normalizations are recomputed on `x` by
+    `recalibrate_batch_norm`. `model` is unchanged. Handed a model that holds a
+    FractalNet and takes raw images (`find_fractal_net`), it returns a model that takes
+    raw images too.
 
     Args:
-        model: a `FractalNet`.
-        columns: int, or list of ints, in [0, model.num_columns).
-        x: images to recompute the statistics on, usually the training images.
+        model: a `FractalNet`, or a model holding one.
+        columns: int, or list of ints, in [0, num_columns).
+        x: images as `model` takes them, to recompute the statistics on; usually
+            training images.
         batch_size: int >= 1.
 
     Returns:
@@ -876,9 +1024,7 @@ def standalone_column_model(model, columns, x, batch_size=64):
 
     Example:
 
-    >>> model = FractalNet(
-    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
-    ... )
+    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
     >>> images = np.zeros((8, 4, 4, 1), dtype="float32")
     >>> deepest = standalone_column_model(model, 1, images)
     >>> deepest.count_params() == model.column_model(1).count_params()
@@ -886,7 +1032,10 @@ def standalone_column_model(model, columns, x, batch_size=64):
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
-    shared = model.column_model(columns)
-    copy = keras.models.clone_model(shared)
-    copy.set_weights(shared.get_weights())
-    return recalibrate_batch_norm(copy, x, batch_size)
+    net, preprocess = find_fractal_net(model)
+    column = recalibrate_batch_norm(
+        copy_model(net.column_model(columns)), preprocess(x), batch_size
+    )
+    if net is model:
+        return column
+    return keras.Model(model.input, column(net.input), name=column.name)
