@@ -4,9 +4,8 @@ Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) u
 networkx only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add
 Matplotlib; the explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler
 for the static book, and ipywidgets for a live kernel. The column explorers
-(`fractalviz.column_explorer`) run a trained
-model on every subset of its columns, importing Keras only then: importing fractalviz
-imports no TensorFlow.
+(`fractalviz.column_explorer`) run a trained model on every subset of its columns,
+importing Keras only then: importing fractalviz imports no TensorFlow.
 """
 
 from fractalviz.animate import animate_drop_path, embed_animation, sample_grid
