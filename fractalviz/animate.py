@@ -34,12 +34,10 @@ import re
 
 import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from PIL import Image
 
 from fractalviz.captions import check_caption, with_caption
-from fractalviz.draw import CONV_COLOR, check_fontsize, draw_fractal, layout
+from fractalviz.draw import CONV_COLOR, draw_fractal, layout
 from fractalviz.graph import check_graph, check_int
 from fractalviz.measure import count_paths, longest_path
 from fractalviz.sampling import (
