@@ -39,8 +39,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-# One layout for the Python files and the chapters' code cells, within 88 columns
-# (settings in pyproject.toml). `make format` rewrites; `make test` only checks.
+# One layout for the Python files and the chapters' code cells, within 88 columns, and no
+# pyflakes finding (settings in pyproject.toml). `make format` rewrites; `make test` checks.
 format: setup
 	$(BIN)/ruff format .
 

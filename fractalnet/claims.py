@@ -201,8 +201,8 @@ def seconds_per_image(model, x, repeats=5):
 
     One compiled call (`predict_on_batch`) on the whole batch `x`, after one call to
     warm up (tracing and compilation are not timed), divided by `len(x)`. A measurement
-    of this
-    machine, noisy when the machine is shared: compare models measured in the same run.
+    of this machine, noisy when the machine is shared: compare models measured in the
+    same run.
 
     Args:
         model: a Keras model.
@@ -244,9 +244,8 @@ def anytime_table(precise, subsets, x, y, x_timing, batch_size=500):
 
     Returns:
         A list of dicts, one per subset: `columns` (a tuple), `convs` and `depth`
-            (`conv_count`),
-        `macs` (`conv_macs`), `network_bn` and `precise_bn` (accuracies) and
-        `ms_per_image`.
+        (`conv_count`), `macs` (`conv_macs`), `network_bn` and `precise_bn` (accuracies)
+        and `ms_per_image`.
 
     Defined in chapter 7 (book/07_claims.ipynb).
     """

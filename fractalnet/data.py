@@ -238,7 +238,7 @@ def split_validation(x, y, fraction=0.1, seed=0):
     Every class gives the same share of its images to the validation split (rounded),
     drawn at random with `seed`; the order within each split is shuffled. The test set
     is never touched: it is the final judge and takes no part in any choice made while
-        training.
+    training.
 
     Args:
         x: training images, `(n, height, width, channels)`.
@@ -350,10 +350,9 @@ def make_dataset(
     """A `tf.data` input pipeline: (shuffle,) batch, (augment,) (pad,) prefetch.
 
     Images come out as float32 with their values unchanged (0-255 for uint8 data): the
-        models of
-    this chapter rescale inside themselves, so they take raw images. Shuffling draws a
-    new order every epoch (from `seed`); augmentation (`augmentation`) runs on the
-    batches, per image.
+    models of this chapter rescale inside themselves, so they take raw images. Shuffling
+    draws a new order every epoch (from `seed`); augmentation (`augmentation`) runs on
+    the batches, per image.
 
     Args:
         x: images, `(n, height, width, channels)`, any real dtype.

@@ -100,10 +100,9 @@ class Replicas:
     that keeps them in step.
 
     Data parallelism: every replica holds the whole model and takes a slice of each
-        global batch;
-    the engine sums the replicas' gradients (an all-reduce), so that every replica
-    applies the same update and the weights stay identical. The engines do this; nothing
-    here averages gradients.
+    global batch; the engine sums the replicas' gradients (an all-reduce), so that every
+    replica applies the same update and the weights stay identical. The engines do this;
+    nothing here averages gradients.
 
     - `"none"`: one device, no engine.
     - `"mirrored"`: TensorFlow's `tf.distribute.MirroredStrategy` over this machine's
@@ -252,11 +251,10 @@ def synchronize_batch_norm(net):
     `BatchNormalization` option `synchronized=True` all-reduces the replicas' sums
     first, so that every replica uses the statistics of the whole global batch, as one
     device would. TensorFlow cannot all-reduce inside one branch of a `switch` (each
-    replica may take another branch), so `net` must compute
-    every column and mask its joins: build it with `skip_dropped=False`. On one device
-        nothing
-    changes. (JAX's `DataParallel` compiles one program for the global batch: its
-    statistics are always the global batch's.)
+    replica may take another branch), so `net` must compute every column and mask its
+    joins: build it with `skip_dropped=False`. On one device nothing changes. (JAX's
+    `DataParallel` compiles one program for the global batch: its statistics are always
+    the global batch's.)
 
     Args:
         net: a `FractalNet` built with `skip_dropped=False` (or with no drop-path).
@@ -309,12 +307,10 @@ def separate_replica_seeds(net, strategy, states=None):
 
     Under a TensorFlow strategy each replica keeps its own copy of the drop-path seed
     state (a variable that is not aggregated, updated in the replica that draws), and
-    the replicas draw
-    alike only because their copies start equal: that is the `"shared"` default. This
-        replaces
-    replica r's copy by the r-th of the seeds `tf.random.experimental.stateless_split`
-    derives from the current state (or by `states[r]`), so that from then on every
-    replica draws its own sequence.
+    the replicas draw alike only because their copies start equal: that is the
+    `"shared"` default. This replaces replica r's copy by the r-th of the seeds
+    `tf.random.experimental.stateless_split` derives from the current state (or by
+    `states[r]`), so that from then on every replica draws its own sequence.
 
     Args:
         net: a `FractalNet` with drop-path, built in `strategy`'s scope.

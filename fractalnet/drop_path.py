@@ -107,8 +107,7 @@ class DropPath(keras.layers.Layer):
     - local: every join drops each input with probability `local_rate`, keeping one
       input (chosen uniformly) if it dropped them all; joins draw independently;
     - global: one column, chosen uniformly, is kept at every join it takes part in, in
-      every
-      block: the network computes exactly that column.
+      every block: the network computes exactly that column.
 
     Draws come from the layer's `keras.random.SeedGenerator` at call time. Outside
     training every mask is all ones (every join is the plain mean) and nothing is

@@ -151,12 +151,10 @@ class Join(keras.layers.Layer):
     input must be kept.
 
     A `keep` given as concrete values (a Python list or tuple of numbers, or a NumPy
-    array) is
-    checked: every entry must be 0 or 1, with at least one 1 per decision, or
-        `ValueError` is
-    raised. A `keep` tensor is trusted as it is, unchecked: inside a compiled training
-    step its values are not known in Python. `fractalnet.DropPath` guarantees at least
-    one survivor.
+    array) is checked: every entry must be 0 or 1, with at least one 1 per decision, or
+    `ValueError` is raised. A `keep` tensor is trusted as it is, unchecked: inside a
+    compiled training step its values are not known in Python. `fractalnet.DropPath`
+    guarantees at least one survivor.
 
     Args:
         **kwargs: base layer arguments (`name`, `dtype`, ...).
@@ -301,8 +299,8 @@ def fractal_joins(columns):
         columns: int in [1, MAX_COLUMNS] (12), the number of columns C of the block.
 
     Returns:
-        A tuple of tuples of ints, one per join: empty for C = 1, 2**(C-2) joins for C
-            >= 2.
+        A tuple of tuples of ints, one per join: empty for C = 1, 2**(C-2) joins for
+        C >= 2.
 
     Example:
 
@@ -403,14 +401,12 @@ class FractalBlock(keras.layers.Layer):
             each training step, called as `drop_path(inputs, columns=C, training=True)`
             and returning a list (one entry per block) of lists of masks; chapter 4's
             `fractalnet.DropPath`. Only used when training and no `join_keep` is given.
-            For a block used **on its
-            own**: each block calls its `drop_path` and draws for itself, so one
-                `DropPath`
-            shared by several blocks draws a different global column in each of them (a
-            random path, not a column). A network of blocks samples once, with
-            `DropPath(...)(x, columns=C, blocks=B)`, and passes each block its masks
-            through `join_keep`, as `fractalnet.FractalNet` does. Defaults to `None` (no
-            drop-path).
+            For a block used **on its own**: each block calls its `drop_path` and draws
+            for itself, so one `DropPath` shared by several blocks draws a different
+            global column in each of them (a random path, not a column). A network of
+            blocks samples once, with `DropPath(...)(x, columns=C, blocks=B)`, and
+            passes each block its masks through `join_keep`, as `fractalnet.FractalNet`
+            does. Defaults to `None` (no drop-path).
         **kwargs: base layer arguments (`name`, `dtype`, ...); the dtype policy reaches
             every conv and the join.
 

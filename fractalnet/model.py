@@ -58,9 +58,8 @@ def sample_network_draw(drop_path, block_columns, batch_size=None):
     """Draws drop-path once for a network whose blocks may have different column counts.
 
     One draw for the whole network: global (probability `drop_path.global_ratio`) or
-        local.
-    A global draw picks one network column among `max(block_columns)` and keeps, in
-    every block, `block_column(column, C_b)`; a local draw drops the inputs of every
+    local. A global draw picks one network column among `max(block_columns)` and keeps,
+    in every block, `block_column(column, C_b)`; a local draw drops the inputs of every
     join of every block independently with probability `drop_path.local_rate`. When
     every block has the same C this is exactly `drop_path.sample(C, blocks=B)`, draw for
     draw.
@@ -164,9 +163,9 @@ class FractalNet(keras.Model):
     (`fractalnet.DropPath`): a global draw keeps one network column in every block
     (`block_column` maps it onto blocks with fewer columns); a local draw drops join
     inputs independently. With one draw per mini-batch (the default), a global step
-    computes only the kept column, forward and
-    backward (`skip_dropped`): the other convs do not run, so their batch-normalization
-    statistics are not updated in that step. At inference every join is the plain mean.
+    computes only the kept column, forward and backward (`skip_dropped`): the other
+    convs do not run, so their batch-normalization statistics are not updated in that
+    step. At inference every join is the plain mean.
 
     Args:
         num_classes: int >= 1, the number of classes (logits). Ignored when
@@ -515,11 +514,10 @@ class FractalNet(keras.Model):
         `keras.Model`.
 
         The model reuses this model's layers (it shares their weights) and holds only
-        the
-        convs of the chosen columns, one nested model per stage (named like the stage):
-            a single column is a plain chain of convs, with no join;
-        a subset keeps the joins between its members. It computes what
-        `self(x, columns=columns)` computes.
+        the convs of the chosen columns, one nested model per stage (named like the
+        stage): a single column is a plain chain of convs, with no join; a subset keeps
+        the joins between its members. It computes what `self(x, columns=columns)`
+        computes.
 
         Args:
             columns: int, or list of ints, in [0, num_columns).

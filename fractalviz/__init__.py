@@ -4,9 +4,8 @@ Graph construction (`fractalviz.graph`) and measurement (`fractalviz.measure`) u
 networkx only; drawing (`fractalviz.draw`) and animation (`fractalviz.animate`) add
 Matplotlib; the explorers (`fractalviz.explorer`) add a JavaScript twin of the sampler
 for the static book, and ipywidgets for a live kernel. The column explorers
-(`fractalviz.column_explorer`) run a trained
-model on every subset of its columns, importing Keras only then: importing fractalviz
-imports no TensorFlow.
+(`fractalviz.column_explorer`) run a trained model on every subset of its columns,
+importing Keras only then: importing fractalviz imports no TensorFlow.
 """
 
 from fractalviz.animate import animate_drop_path, embed_animation, sample_grid
@@ -35,3 +34,39 @@ from fractalviz.sampling import (
     summarize_sample,
     surviving_columns,
 )
+
+# What `import fractalviz` offers (the names above, each defined in its module).
+__all__ = [
+    "active_subgraph",
+    "animate_drop_path",
+    "block_graph",
+    "column_nodes",
+    "column_survival_rate",
+    "column_widget",
+    "ColumnExplorer",
+    "count_convs",
+    "count_joins",
+    "count_paths",
+    "draw_fractal",
+    "DropPathSample",
+    "embed_animation",
+    "enumerate_paths",
+    "Explorer",
+    "explorer_samples",
+    "explorer_widget",
+    "layout",
+    "legend_handles",
+    "longest_path",
+    "longest_path_length",
+    "Mulberry32",
+    "network_graph",
+    "nodes_of_kind",
+    "path_count_recurrence",
+    "path_length_histogram",
+    "receptive_field",
+    "sample_drop_path",
+    "sample_grid",
+    "shortest_path_length",
+    "summarize_sample",
+    "surviving_columns",
+]

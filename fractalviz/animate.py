@@ -9,9 +9,8 @@ and, for each column, how often its whole path has survived so far against
 
 - `animate_drop_path` returns the Matplotlib `FuncAnimation`;
 - `sample_grid` draws the same draws side by side (every one, up to `GRID_MAX_FRAMES`)
-  with the
-  column tally after the last of them: the still version, for print and pages without
-  JavaScript;
+  with the column tally after the last of them: the still version, for print and pages
+  without JavaScript;
 - `embed_animation` wraps both for a notebook: a playable player (`jshtml`, offline,
   with deterministic ids and no external stylesheet) followed by the stills, which show
   instead of the player in print and where its script does not run; the stills again as
@@ -35,12 +34,10 @@ import re
 
 import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from PIL import Image
 
 from fractalviz.captions import check_caption, with_caption
-from fractalviz.draw import CONV_COLOR, check_fontsize, draw_fractal, layout
+from fractalviz.draw import CONV_COLOR, draw_fractal, layout
 from fractalviz.graph import check_graph, check_int
 from fractalviz.measure import count_paths, longest_path
 from fractalviz.sampling import (
@@ -362,11 +359,10 @@ def sample_grid(
     them.
 
     The still version of `animate_drop_path` with the same arguments, for print and for
-    pages
-    that run no JavaScript: every draw (the first `GRID_MAX_FRAMES` of a longer
-        animation; the
-    title says which), each titled with its number and what it kept, and bars of how
-    often each column's whole path survived over those draws, against its exact rate.
+    pages that run no JavaScript: every draw (the first `GRID_MAX_FRAMES` of a longer
+    animation; the title says which), each titled with its number and what it kept, and
+    bars of how often each column's whole path survived over those draws, against its
+    exact rate.
 
     Args:
         graph, mode, drop_rate, global_ratio, seed: as for `animate_drop_path`.

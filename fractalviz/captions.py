@@ -2,8 +2,8 @@
 
 A caption turns an output into an HTML figure,
 `<figure>output<figcaption>caption</figcaption> </figure>`, so that the book's readers,
-and screen readers, get a sentence on what it shows.
-The caption is escaped: it is text, never markup.
+and screen readers, get a sentence on what it shows. The caption is escaped: it is text,
+never markup.
 """
 
 import html

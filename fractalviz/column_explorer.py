@@ -8,17 +8,15 @@ Two versions, one behaviour:
   the accuracy of the chosen subset, the whole network's and each single column's
   accuracy for reference, and a few sample images with their predicted and true labels.
   `fractalviz/js/column_explorer.js`, inlined into the output, looks the ticked subset
-  up in the precomputed table, so it needs no
-  kernel and no network: it keeps working in the static book. Without JavaScript the
-      page shows
-  the whole network's results (the checkboxes stay disabled).
+  up in the precomputed table, so it needs no kernel and no network: it keeps working in
+  the static book. Without JavaScript the page shows the whole network's results (the
+  checkboxes stay disabled).
 - `column_widget` is the ipywidgets version for a live kernel: the same checkboxes, and
   each change calls the model on the data again.
 
 The model is anything with a `num_columns` attribute whose call accepts `columns=` (a
 list of network columns) and returns logits, as `fractalnet.FractalNet` does. Keras is
-imported only
-when a model is run: importing this module stays free of TensorFlow.
+imported only when a model is run: importing this module stays free of TensorFlow.
 """
 
 import base64
@@ -409,13 +407,12 @@ class ColumnExplorer:
     probability. Displaying it (the last expression of a cell) renders one checkbox per
     column (the last ticked one cannot be unticked), the accuracy of the ticked subset,
     the accuracy of the whole network and of each column alone, and the sample images,
-    framed green when the prediction is
-    right and red when it is wrong. The page needs no kernel: it looks the subset up.
+    framed green when the prediction is right and red when it is wrong. The page needs
+    no kernel: it looks the subset up.
 
     Args:
         model: a model with `num_columns` (at most 6) whose call accepts `columns=` and
-            returns
-            logits: a `fractalnet.FractalNet`.
+            returns logits: a `fractalnet.FractalNet`.
         x: images, `(n, height, width, channels)`, n >= 1.
         y: integer labels in `[0, classes)`, `(n,)`.
         class_names: `None` (the class numbers) or one name per class of the model.

@@ -16,11 +16,11 @@ operations:
 Edges into a join carry the `column` they come from, so a drop-path sample can name
 them.
 
-Two expansion rules are available. `"fractal"` is the paper's,
-`f_1(z) = conv(z)` and `f_{C+1}(z) = join(f_C(f_C(z)), conv(z))`, with neighbouring
-joins collapsed into one multi-input join as in the authors' code. `"parallel"` is the
-tempting wrong rule, `F_k(x) = join(F_{k-1}(x), F_{k-1}(x))` with both halves on the
-same `x`: it unrolls to `2**(C - 1)` single convs side by side, averaged by one join.
+Two expansion rules are available. `"fractal"` is the paper's, `f_1(z) = conv(z)` and
+`f_{C+1}(z) = join(f_C(f_C(z)), conv(z))`, with neighbouring joins collapsed into one
+multi-input join as in the authors' code. `"parallel"` is the tempting wrong rule,
+`F_k(x) = join(F_{k-1}(x), F_{k-1}(x))` with both halves on the same `x`: it unrolls to
+`2**(C - 1)` single convs side by side, averaged by one join.
 """
 
 import numbers

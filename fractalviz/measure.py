@@ -49,8 +49,7 @@ def count_joins(graph):
 
     Returns:
         An integer: `2**(C-2)` per block for the paper's rule with `C >= 2`
-            (neighbouring joins
-        merged), none for `C = 1`.
+        (neighbouring joins merged), none for `C = 1`.
 
     Example:
 
@@ -124,7 +123,7 @@ def longest_path_length(graph):
 
     Returns:
         An integer: `2**(C-1)` per block for the paper's rule, 1 per block for the
-            parallel one.
+        parallel one.
 
     Example:
 
@@ -239,8 +238,7 @@ def path_count_recurrence(columns, blocks=1, rule="fractal"):
     For the paper's rule one block has `P(1) = 1` and `P(C + 1) = P(C)**2 + 1` paths
     (1, 2, 5, 26, 677, ...): the deep branch composes two copies of `f_C`, so its paths
     are pairs, and the shallow conv adds one. The parallel rule has `2**(C - 1)`. Blocks
-    in
-    series multiply: `P(C)**B`.
+    in series multiply: `P(C)**B`.
 
     Args:
         columns: integer in `[1, 20]`; `P(C)` has about `0.18 * 2**C` digits, so larger

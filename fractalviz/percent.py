@@ -4,9 +4,8 @@ page.
 The static pages redraw in JavaScript (`fractalviz/js/percent.js`, the twin of this
 module) what Python wrote when the page was built, so both sides must turn the same
 number into the same text. Neither uses its language's own formatting (Python's rounds
-half to even, JavaScript's `toFixed`
-rounds the binary value: 3 of 2,000 would read 0.1% in one and 0.2% in the other). Both
-round half up:
+half to even, JavaScript's `toFixed` rounds the binary value: 3 of 2,000 would read 0.1%
+in one and 0.2% in the other). Both round half up:
 
 - `count_percent(part, whole)` in integer arithmetic (exact for any counts);
 - `fraction_percent(fraction, decimals)` as `floor(fraction * 10**(2 + decimals) + 0.5)`

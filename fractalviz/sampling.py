@@ -439,8 +439,7 @@ def draw_and_tally(
     """Draws one sample, summarizes it, and counts its surviving columns into `tally`.
 
     The one step that the animations and the live explorer repeat: the same generator
-        gives
-    them the same draws.
+    gives them the same draws.
 
     Args:
         graph: a fractal graph from `fractalviz.graph`.

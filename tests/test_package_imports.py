@@ -47,8 +47,7 @@ def test_importing_fractalnet_sets_no_environment_variable_and_opens_no_file():
 
 def test_what_keras_prints_on_import_still_reaches_stderr_through_fractalnet():
     # If importing Keras writes to stderr here (TensorFlow's start-up notices),
-    # importing
-    # fractalnet must too: the package does not mute file descriptor 2.
+    # importing fractalnet must too: the package does not mute file descriptor 2.
     keras_alone = run_python("import keras").stderr
     through_fractalnet = run_python("import fractalnet").stderr
     assert bool(through_fractalnet.strip()) == bool(keras_alone.strip()), (

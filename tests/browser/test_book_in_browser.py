@@ -206,7 +206,10 @@ def test_explorers_respond_to_their_controls(page, base_url, name):
     page.goto(base_url + name, wait_until="load")
     for index, explorer in enumerate(page.locator(".fractal-explorer").all()):
         explorer.scroll_into_view_if_needed()
-        convs = lambda: _count(explorer, 'rect[data-kind="conv"]')
+
+        def convs():
+            return _count(explorer, 'rect[data-kind="conv"]')
+
         # The controls offer exactly the ranges fractalviz.Explorer accepts.
         rate = explorer.locator('[data-control="drop-rate"]')
         assert (
