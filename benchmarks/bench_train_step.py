@@ -88,7 +88,7 @@ def fractal(args, skip_dropped):
             columns=args.columns,
             filters=args.filters,
             input_shape=(args.size, args.size, 3),
-            drop_path_rate=0.15,
+            local_drop_rate=0.15,
             global_ratio=0.5,
             seed=0,
             skip_dropped=skip_dropped,

@@ -14,93 +14,15 @@ import numpy as np
 
 from fractalnet.cost import conv_count, conv_macs
 from fractalnet.checks import check_int
-from fractalnet.model import evaluate_columns, recalibrate_batch_norm
-from fractalnet.results import register_experiment
-from fractalnet.training import PAPER_RECIPE
-
-
-# The experiments of this chapter, trained by `make results` (`tools/make_results.py`)
-# and loaded
-# from the store. One budget for all, so that the runs compare: the first 15,000 images
-# of the training split, 10 epochs, the paper's recipe (SGD with momentum, learning rate
-# 0.02 divided by 10 four times, flips and shifts), three stages of 16, 32 and 64
-# channels, no per-stage dropout. Their training took 72 minutes in all on two CPU cores
-# (about 94 of wall time beside other work).
-CLAIMS_BUDGET = {"train_subset": 15000, "epochs": 10, "filters": [16, 32, 64]}
-
-# 1. Drop-path ablation: one FractalNet (three columns per stage) trained four ways.
-DROP_PATH_SETTINGS = {
-    "none": {"drop_path_rate": 0.0, "global_ratio": 0.0},
-    "local": {"drop_path_rate": PAPER_RECIPE["drop_path_rate"], "global_ratio": 0.0},
-    "global": {"drop_path_rate": 0.0, "global_ratio": 1.0},
-    "mixed": {
-        "drop_path_rate": PAPER_RECIPE["drop_path_rate"],
-        "global_ratio": PAPER_RECIPE["global_ratio"],
-    },
-}
-for _setting, _kwargs in DROP_PATH_SETTINGS.items():
-    register_experiment(
-        f"ablation_{_setting}",
-        columns=[3, 3, 3],
-        **CLAIMS_BUDGET,
-        model_kwargs={"block_dropout_rates": None, **_kwargs},
-    )
-
-# 4. Depth: FractalNets of 1, 2 and 4 columns per stage with mixed drop-path (3 is
-# `ablation_mixed`).
-for _columns in (1, 2, 4):
-    register_experiment(
-        f"columns_{_columns}",
-        columns=[_columns] * 3,
-        **CLAIMS_BUDGET,
-        model_kwargs={"block_dropout_rates": None},
-    )
-
-# 2. Student and teacher: plain networks of 2, 4, 8 and 16 convs per stage (6 to 48
-# layers), each built like one column of a FractalNet. `columns_4`'s deepest column is
-# the plain 24-layer net, trained inside the fractal; with one conv per stage, the plain
-# network is `columns_1`.
-for _convs in (2, 4, 8, 16):
-    register_experiment(
-        f"plain_{3 * _convs}",
-        architecture="plain",
-        stages=[_convs] * 3,
-        **CLAIMS_BUDGET,
-    )
-
-
-def precise_column_model(net, columns, x_calibrate, batch_size=64):
-    """Column(s) `columns` of `net` as a model of their own, with statistics recomputed
-    on `x_calibrate`.
-
-    What `standalone_column_model` (chapter 5) returns, for a subset with joins too:
-    that function copies the column model with `keras.models.clone_model`, which cannot
-    copy a `Join` (a layer without a configuration of its own), so it serves single
-    columns only. Here the whole network is copied through its configuration instead,
-    and the copy's column model is recalibrated.
-
-    Args:
-        net: a `FractalNet`.
-        columns: int, or list of ints, in [0, net.num_columns).
-        x_calibrate: images to recompute the statistics on, usually training images.
-        batch_size: int >= 1.
-
-    Returns:
-        A functional `keras.Model`; `net` is unchanged.
-
-    Defined in chapter 7 (book/07_claims.ipynb).
-    """
-    copy = net.__class__.from_config(net.get_config())
-    copy.set_weights(net.get_weights())
-    return recalibrate_batch_norm(copy.column_model(columns), x_calibrate, batch_size)
+from fractalnet.model import evaluate_columns, standalone_column_model
 
 
 class PreciseColumns:
     """A trained FractalNet whose every subset of columns runs with statistics of its
     own.
 
-    `precise.model(subset)` is `precise_column_model(net, subset, x_calibrate)`, built
-    the first time that subset is asked for and kept; calling `precise(x,
+    `precise.model(subset)` is `standalone_column_model(net, subset, x_calibrate)`
+    (chapter 5), built the first time that subset is asked for and kept; calling `precise(x,
     columns=subset)` runs it. One object serves the scores (`score_columns`), the cost
     table (`anytime_table`) and the column explorers of `fractalviz` (`ColumnExplorer`,
     `column_widget`), which then show each subset as it would be deployed rather than
@@ -128,7 +50,7 @@ class PreciseColumns:
             )
         )
         if subset not in self._models:
-            self._models[subset] = precise_column_model(
+            self._models[subset] = standalone_column_model(
                 self.net, list(subset), self.x_calibrate, self.batch_size
             )
         return self._models[subset]

@@ -11,6 +11,7 @@ import gzip
 import numbers
 import os
 import pathlib
+import zipfile
 
 import numpy as np
 
@@ -205,6 +206,70 @@ def cifar10_cache():
             if (folder / name).exists():
                 return folder / name
     return None
+
+
+DATA_SETS = ("fashion_mnist", "cifar10")  # by name; or the path of an .npz file
+NPZ_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def load_data(data):
+    """Loads a data set by name, or from an .npz file, as `((x_train, y_train), (x_test,
+    y_test))`.
+
+    `"fashion_mnist"` reads Debian's offline copy (`load_fashion_mnist`); `"cifar10"`
+    reads Keras' cache (`load_cifar10`, no download). An .npz file holds the arrays
+    `x_train`, `y_train`, `x_test`, `y_test`: images `(n, height, width, channels)` (or
+    `(n, height, width)` for one channel) and integer labels `(n,)` from 0.
+
+    Raises:
+        ValueError: an unknown name, or an .npz file that is missing, unreadable or
+            malformed.
+        FileNotFoundError: the named data set is not on this machine.
+
+    Defined in chapter 6 (book/06_training.ipynb).
+    """
+    if data == "fashion_mnist":
+        return load_fashion_mnist()
+    if data == "cifar10":
+        return load_cifar10()
+    if not str(data).endswith(".npz"):
+        raise ValueError(
+            f"Expected `data` to be {', '.join(DATA_SETS)} or the path of an .npz file "
+            f"(holding {', '.join(NPZ_ARRAYS)}). Received: data={data!r}"
+        )
+    try:
+        with np.load(data) as archive:
+            arrays = {name: archive[name] for name in NPZ_ARRAYS if name in archive}
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"Expected `data` to be an .npz file of {', '.join(NPZ_ARRAYS)}. "
+            f"Received: data={data!r}, which cannot be read ({type(error).__name__})"
+        ) from None
+    missing = [name for name in NPZ_ARRAYS if name not in arrays]
+    if missing:
+        raise ValueError(
+            f"Expected the .npz file to hold {', '.join(NPZ_ARRAYS)}. Received: "
+            f"{data!r} without {', '.join(missing)}"
+        )
+    splits = []
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"].reshape(-1)
+        x = x[..., None] if x.ndim == 3 else x
+        if (
+            x.ndim != 4
+            or len(x) == 0
+            or len(y) != len(x)
+            or not np.issubdtype(y.dtype, np.integer)
+            or y.min() < 0
+        ):
+            raise ValueError(
+                f"Expected x_{split} of shape (n, height, width[, channels]) and n "
+                f"integer labels >= 0 in y_{split}. Received: x_{split} "
+                f"{arrays[f'x_{split}'].shape}, y_{split} "
+                f"{arrays[f'y_{split}'].shape} of {arrays[f'y_{split}'].dtype}"
+            )
+        splits.append((x, y))
+    return tuple(splits)
 
 
 def _check_images(x, y, name="x"):

@@ -104,7 +104,7 @@ class DropPath(keras.layers.Layer):
 
     Each draw is global with probability `global_ratio` and local otherwise:
 
-    - local: every join drops each input with probability `local_rate`, keeping one
+    - local: every join drops each input with probability `local_drop_rate`, keeping one
       input (chosen uniformly) if it dropped them all; joins draw independently;
     - global: one column, chosen uniformly, is kept at every join it takes part in, in
       every block: the network computes exactly that column.
@@ -114,7 +114,7 @@ class DropPath(keras.layers.Layer):
     random.
 
     Args:
-        local_rate: float in [0, 1), the local drop probability p. Paper: 0.15.
+        local_drop_rate: float in [0, 1), the local drop probability p. Paper: 0.15.
         global_ratio: float in [0, 1], the probability that a draw is global. Paper:
             0.5.
         per_sample: bool. `False` (the default, the authors' code): one draw per
@@ -153,10 +153,10 @@ class DropPath(keras.layers.Layer):
     """
 
     def __init__(
-        self, local_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs
+        self, local_drop_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs
     ):
         super().__init__(**kwargs)
-        self.local_rate = check_rate("local_rate", local_rate)
+        self.local_drop_rate = check_rate("local_drop_rate", local_drop_rate)
         self.global_ratio = check_rate("global_ratio", global_ratio, closed_high=True)
         if not isinstance(per_sample, bool):
             raise TypeError(
@@ -280,7 +280,7 @@ class DropPath(keras.layers.Layer):
                 choose_global,
                 one_column,
                 sample_local_keep(
-                    one_column.shape[-1], self.local_rate, self.seed_generator, size
+                    one_column.shape[-1], self.local_drop_rate, self.seed_generator, size
                 ),
             )
             for one_column in global_keep
@@ -298,7 +298,7 @@ class DropPath(keras.layers.Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "local_rate": self.local_rate,
+            "local_drop_rate": self.local_drop_rate,
             "global_ratio": self.global_ratio,
             "per_sample": self.per_sample,
             "seed": self.seed,

@@ -60,7 +60,7 @@ def sample_network_draw(drop_path, block_columns, batch_size=None):
     One draw for the whole network: global (probability `drop_path.global_ratio`) or
     local. A global draw picks one network column among `max(block_columns)` and keeps,
     in every block, `block_column(column, C_b)`; a local draw drops the inputs of every
-    join of every block independently with probability `drop_path.local_rate`. When
+    join of every block independently with probability `drop_path.local_drop_rate`. When
     every block has the same C this is exactly `drop_path.sample(C, blocks=B)`, draw for
     draw.
 
@@ -177,7 +177,7 @@ class FractalNet(keras.Model):
         input_shape: `(height, width, channels)`; height and width may be `None`. Each
             known size must be >= 2**stages. Defaults to (32, 32, 3).
         include_top: bool; `False` returns the last feature map. Defaults to `True`.
-        drop_path_rate: float in [0, 1), the local drop-path probability. Paper: 0.15.
+        local_drop_rate: float in [0, 1), the local drop-path probability. Paper: 0.15.
         global_ratio: float in [0, 1], the share of global drop-path draws. Paper: 0.5.
             With both at 0 the model has no drop-path.
         per_sample_drop_path: bool; one draw per sample instead of per mini-batch.
@@ -239,7 +239,7 @@ class FractalNet(keras.Model):
         filters=(32, 64, 128),
         input_shape=(32, 32, 3),
         include_top=True,
-        drop_path_rate=0.15,
+        local_drop_rate=0.15,
         global_ratio=0.5,
         per_sample_drop_path=False,
         dropout_rate=0.0,
@@ -275,7 +275,7 @@ class FractalNet(keras.Model):
         columns = _check_sizes("columns", columns, maximum=MAX_COLUMNS)
         filters = _check_sizes("filters", filters, len(columns))
         image_shape = _check_input_shape(input_shape, len(columns))
-        drop_path_rate = check_rate("drop_path_rate", drop_path_rate)
+        local_drop_rate = check_rate("local_drop_rate", local_drop_rate)
         global_ratio = check_rate("global_ratio", global_ratio, closed_high=True)
         if not isinstance(per_sample_drop_path, bool):
             raise TypeError(
@@ -314,7 +314,7 @@ class FractalNet(keras.Model):
         self.filters = filters
         self.image_shape = image_shape
         self.include_top = include_top
-        self.drop_path_rate = drop_path_rate
+        self.local_drop_rate = local_drop_rate
         self.global_ratio = global_ratio
         self.per_sample_drop_path = per_sample_drop_path
         self.dropout_rate = dropout_rate
@@ -353,13 +353,13 @@ class FractalNet(keras.Model):
         ]
         self.drop_path = (
             DropPath(
-                drop_path_rate,
+                local_drop_rate,
                 global_ratio,
                 per_sample_drop_path,
                 seed=seed,
                 name="drop_path",
             )
-            if drop_path_rate > 0 or global_ratio > 0
+            if local_drop_rate > 0 or global_ratio > 0
             else None
         )
         if include_top:
@@ -556,7 +556,7 @@ class FractalNet(keras.Model):
             "filters": self.filters,
             "input_shape": self.image_shape,
             "include_top": self.include_top,
-            "drop_path_rate": self.drop_path_rate,
+            "local_drop_rate": self.local_drop_rate,
             "global_ratio": self.global_ratio,
             "per_sample_drop_path": self.per_sample_drop_path,
             "dropout_rate": self.dropout_rate,
@@ -784,7 +784,7 @@ def create_fractal_net(
         input_shape: `(height, width, channels)`.
         learning_rate, total_steps, warmup_steps, optimizer, weight_decay, jit_compile:
             as for `compile_classifier`.
-        **model_kwargs: more `FractalNet` arguments (`drop_path_rate`, `dropout_rate`,
+        **model_kwargs: more `FractalNet` arguments (`local_drop_rate`, `dropout_rate`,
             ...); they override the variant's.
 
     Example:

@@ -38,7 +38,7 @@ PAPER_RECIPE = {
     "learning_rate": 0.02,
     # /10 at 1/2, 3/4, 7/8, 15/16 of training: epochs 200, 300, 350, 375 of 400
     "lr_drops": 4,
-    "drop_path_rate": 0.15,
+    "local_drop_rate": 0.15,
     "global_ratio": 0.5,
     # stage s gets dropout 0.1 * s: (0, 0.1, 0.2, 0.3, 0.4) for 5 stages
     "block_dropout_step": 0.1,
@@ -243,7 +243,7 @@ def paper_fractal_net(
     """
     size = pad_to or max(image_shape[:2])
     settings = {
-        "drop_path_rate": PAPER_RECIPE["drop_path_rate"],
+        "local_drop_rate": PAPER_RECIPE["local_drop_rate"],
         "global_ratio": PAPER_RECIPE["global_ratio"],
         "block_dropout_rates": paper_block_dropout(
             len(columns), PAPER_RECIPE["block_dropout_step"]

@@ -160,13 +160,13 @@ def test_the_ablation_differs_only_in_drop_path():
     }
     assert nets["none"].drop_path is None
     local, global_, mixed = (nets[s].drop_path for s in ("local", "global", "mixed"))
-    assert (local.local_rate, local.global_ratio) == (
-        PAPER_RECIPE["drop_path_rate"],
+    assert (local.local_drop_rate, local.global_ratio) == (
+        PAPER_RECIPE["local_drop_rate"],
         0.0,
     )
     assert global_.global_ratio == 1.0
-    assert (mixed.local_rate, mixed.global_ratio) == (
-        PAPER_RECIPE["drop_path_rate"],
+    assert (mixed.local_drop_rate, mixed.global_ratio) == (
+        PAPER_RECIPE["local_drop_rate"],
         PAPER_RECIPE["global_ratio"],
     )
 

@@ -121,7 +121,7 @@ def test_one_and_two_devices_end_in_the_same_weights_when_batch_norm_is_synchron
 ):
     measured = run_in_new_process(
         """
-        off = {"drop_path_rate": 0.0, "global_ratio": 0.0}
+        off = {"local_drop_rate": 0.0, "global_ratio": 0.0}
         one = trained_weights("one", **off, sync_batch_norm=True)
         two = trained_weights("two", **off, sync_batch_norm=True, distribute="mirrored")
         per_replica = trained_weights("per_replica", **off, distribute="mirrored")

@@ -70,7 +70,7 @@ def test_every_draw_keeps_at_least_one_input_and_global_is_one_column_everywhere
     columns, blocks, rate, ratio, per_sample, batch, seed
 ):
     drop_path = DropPath(
-        local_rate=rate, global_ratio=ratio, per_sample=per_sample, seed=seed
+        local_drop_rate=rate, global_ratio=ratio, per_sample=per_sample, seed=seed
     )
     draw = drop_path.sample(columns, blocks, batch_size=batch)
     joins = fractal_joins(columns)
@@ -108,7 +108,7 @@ def test_every_draw_keeps_at_least_one_input_and_global_is_one_column_everywhere
 )
 def test_inference_masks_are_all_ones(columns, blocks, per_sample, seed):
     drop_path = DropPath(
-        local_rate=0.9, global_ratio=0.5, per_sample=per_sample, seed=seed
+        local_drop_rate=0.9, global_ratio=0.5, per_sample=per_sample, seed=seed
     )
     masks = drop_path(
         keras.ops.ones((3, 4, 4, 1)), columns=columns, blocks=blocks, training=False
@@ -126,7 +126,7 @@ def test_block_at_inference_is_the_plain_mean_whatever_its_drop_path(columns, se
     keras.utils.set_random_seed(seed)
     x = keras.random.normal((2, 5, 5, 2), seed=seed)
     block = FractalBlock(
-        columns=columns, filters=2, drop_path=DropPath(local_rate=0.5, seed=seed)
+        columns=columns, filters=2, drop_path=DropPath(local_drop_rate=0.5, seed=seed)
     )
     plain = to_numpy(
         block(x, training=False, join_keep=[np.ones(len(m)) for m in block.joins])
@@ -185,7 +185,7 @@ def test_local_masks_are_drawn_independently_in_each_block():
     # prod_joins sum_m P(m)**2 (0.05 here); a sampler that copied block 0's masks would
     # agree always.
     draws, columns, rate = 4000, 3, 0.5
-    draw = DropPath(local_rate=rate, global_ratio=0.0, per_sample=True, seed=21).sample(
+    draw = DropPath(local_drop_rate=rate, global_ratio=0.0, per_sample=True, seed=21).sample(
         columns, blocks=3, batch_size=draws
     )
     keep = [[to_numpy(m) for m in block] for block in draw["keep"]]
@@ -206,7 +206,7 @@ def test_local_masks_are_drawn_independently_in_each_block():
 
 
 def test_per_batch_local_masks_differ_between_blocks():
-    drop_path = DropPath(local_rate=0.5, global_ratio=0.0, seed=22)
+    drop_path = DropPath(local_drop_rate=0.5, global_ratio=0.0, seed=22)
     same = 0
     for _ in range(60):
         first, second = drop_path.sample(3, blocks=2)["keep"]
@@ -289,7 +289,7 @@ def test_per_batch_draws_mix_local_and_global_over_calls():
 
 
 def test_per_batch_mode_shares_one_decision_across_the_batch():
-    masks = DropPath(local_rate=0.5, seed=9)(
+    masks = DropPath(local_drop_rate=0.5, seed=9)(
         keras.ops.ones((32, 4, 4, 1)), columns=4, training=True
     )
     assert [tuple(m.shape) for m in masks[0]] == [(len(m),) for m in fractal_joins(4)]
@@ -306,18 +306,18 @@ def draw_sequence(drop_path, n=10):
 
 
 def test_same_seed_gives_the_same_draws_and_different_seeds_differ():
-    assert draw_sequence(DropPath(local_rate=0.4, seed=1)) == draw_sequence(
-        DropPath(local_rate=0.4, seed=1)
+    assert draw_sequence(DropPath(local_drop_rate=0.4, seed=1)) == draw_sequence(
+        DropPath(local_drop_rate=0.4, seed=1)
     )
-    assert draw_sequence(DropPath(local_rate=0.4, seed=1)) != draw_sequence(
-        DropPath(local_rate=0.4, seed=2)
+    assert draw_sequence(DropPath(local_drop_rate=0.4, seed=1)) != draw_sequence(
+        DropPath(local_drop_rate=0.4, seed=2)
     )
 
 
 def test_block_draws_a_new_subnetwork_at_each_training_call():
     keras.utils.set_random_seed(7)
     block = FractalBlock(
-        columns=3, filters=2, drop_path=DropPath(local_rate=0.5, seed=3)
+        columns=3, filters=2, drop_path=DropPath(local_drop_rate=0.5, seed=3)
     )
     x = keras.random.normal((2, 5, 5, 2), seed=4)
     outputs = {to_numpy(block(x, training=True)).round(5).tobytes() for _ in range(8)}
@@ -415,9 +415,9 @@ def test_fit_draws_new_masks_at_every_step_and_trains_the_weights(per_sample):
 )
 def test_local_rate_outside_zero_one_is_rejected(rate, error):
     with pytest.raises(
-        error, match=r"`local_rate` to be a float in \[0, 1\). Received: local_rate="
+        error, match=r"`local_drop_rate` to be a float in \[0, 1\). Received: local_drop_rate="
     ):
-        DropPath(local_rate=rate)
+        DropPath(local_drop_rate=rate)
 
 
 @pytest.mark.parametrize("ratio", [1.5, -0.1, float("inf")])
@@ -430,8 +430,8 @@ def test_global_ratio_outside_zero_one_is_rejected(ratio):
 
 
 def test_global_ratio_of_one_and_rate_of_zero_are_allowed():
-    drop_path = DropPath(local_rate=0, global_ratio=1)
-    assert (drop_path.local_rate, drop_path.global_ratio) == (0.0, 1.0)
+    drop_path = DropPath(local_drop_rate=0, global_ratio=1)
+    assert (drop_path.local_drop_rate, drop_path.global_ratio) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -502,18 +502,18 @@ def test_sample_functions_reject_bad_arguments():
 
 def test_drop_path_config_round_trip():
     drop_path = DropPath(
-        local_rate=0.3, global_ratio=0.25, per_sample=True, seed=4, name="dp"
+        local_drop_rate=0.3, global_ratio=0.25, per_sample=True, seed=4, name="dp"
     )
     config = drop_path.get_config()
     assert {
-        k: config[k] for k in ("local_rate", "global_ratio", "per_sample", "seed")
-    } == {"local_rate": 0.3, "global_ratio": 0.25, "per_sample": True, "seed": 4}
+        k: config[k] for k in ("local_drop_rate", "global_ratio", "per_sample", "seed")
+    } == {"local_drop_rate": 0.3, "global_ratio": 0.25, "per_sample": True, "seed": 4}
     assert DropPath.from_config(config).get_config() == config
 
 
 def test_block_with_drop_path_config_round_trip():
     block = FractalBlock(
-        columns=2, filters=3, drop_path=DropPath(local_rate=0.2, seed=1)
+        columns=2, filters=3, drop_path=DropPath(local_drop_rate=0.2, seed=1)
     )
     clone = FractalBlock.from_config(block.get_config())
     assert isinstance(clone.drop_path, DropPath)
@@ -525,7 +525,7 @@ def test_model_with_drop_path_round_trips_through_keras_file_in_safe_mode(tmp_pa
     x = FractalBlock(
         columns=3,
         filters=4,
-        drop_path=DropPath(local_rate=0.2, per_sample=True, seed=3),
+        drop_path=DropPath(local_drop_rate=0.2, per_sample=True, seed=3),
     )(inputs)
     model = keras.Model(inputs, x)
     data = np.random.default_rng(1).normal(size=(2, 8, 8, 3)).astype("float32")

@@ -108,7 +108,7 @@ def test_variants_hold_the_issue_and_paper_configurations():
 )
 def test_variant_depth_and_conv_count(variant, depth, convs):
     model = (
-        FractalNet.from_variant(variant, drop_path_rate=0.0)
+        FractalNet.from_variant(variant, local_drop_rate=0.0)
         if variant in ("micro", "small")
         else None
     )
@@ -223,7 +223,7 @@ def test_column_model_holds_exactly_the_columns_convs(k, convs):
 
 def test_deepest_column_of_the_paper_net_is_a_chain_of_b_times_2_to_c_minus_1():
     model = FractalNet.from_variant(
-        "cifar20", filters=(2, 2, 2, 2, 2), drop_path_rate=0.0, global_ratio=0.0
+        "cifar20", filters=(2, 2, 2, 2, 2), local_drop_rate=0.0, global_ratio=0.0
     )
     deepest = model.column_model(2)
     assert count_convs(deepest) == 5 * 2**2
@@ -313,7 +313,7 @@ def test_global_drop_path_computes_one_column_through_all_blocks_at_every_traini
     model = tiny(
         columns=columns,
         filters=(4,) * len(columns),
-        drop_path_rate=0.0,
+        local_drop_rate=0.0,
         global_ratio=1.0,
         seed=4,
         input_shape=(8, 8, 3),
@@ -344,7 +344,7 @@ def test_network_local_masks_are_drawn_independently_per_block():
     model = tiny(
         columns=(2, 3, 3),
         filters=(4, 4, 4),
-        drop_path_rate=0.5,
+        local_drop_rate=0.5,
         global_ratio=0.0,
         per_sample_drop_path=True,
         seed=5,
@@ -359,7 +359,7 @@ def test_network_local_masks_are_drawn_independently_per_block():
         )
         assert agree.mean() < 0.15, agree.mean()
     per_batch = tiny(
-        columns=(3, 3), filters=(4, 4), drop_path_rate=0.5, global_ratio=0.0, seed=6
+        columns=(3, 3), filters=(4, 4), local_drop_rate=0.5, global_ratio=0.0, seed=6
     )
     same = sum(
         all(
@@ -372,7 +372,7 @@ def test_network_local_masks_are_drawn_independently_per_block():
 
 
 def test_local_draws_in_blocks_of_different_sizes_always_keep_an_input():
-    drop_path = DropPath(local_rate=0.9, global_ratio=0.0, per_sample=True, seed=2)
+    drop_path = DropPath(local_drop_rate=0.9, global_ratio=0.0, per_sample=True, seed=2)
     masks = sample_network_draw(drop_path, [2, 3, 4], batch_size=500)["keep"]
     for block, columns in zip(masks, [2, 3, 4]):
         assert [tuple(m.shape) for m in block] == [
@@ -392,7 +392,7 @@ def test_training_calls_draw_new_sub_networks_and_inference_is_deterministic():
 
 
 def test_no_drop_path_layer_when_both_rates_are_zero():
-    model = tiny(drop_path_rate=0.0, global_ratio=0.0)
+    model = tiny(local_drop_rate=0.0, global_ratio=0.0)
     assert model.drop_path is None
     x = images()
     np.testing.assert_allclose(
@@ -435,7 +435,7 @@ def test_create_fractal_net_trains_a_step_and_the_loss_falls():
         num_classes=3,
         input_shape=(8, 8, 1),
         learning_rate=0.05,
-        drop_path_rate=0.0,
+        local_drop_rate=0.0,
         global_ratio=0.0,
     )
     x, y = images(n=12, channels=1), np.arange(12) % 3
@@ -565,9 +565,9 @@ def test_mixed_precision_trains_a_step_with_float32_logits(policy):
         (dict(columns=(2.5, 3)), TypeError, r"columns\[0\]"),
         (dict(num_classes=0), ValueError, "num_classes` to be an integer >= 1"),
         (
-            dict(drop_path_rate=1.0),
+            dict(local_drop_rate=1.0),
             ValueError,
-            r"drop_path_rate` to be a float in \[0, 1\). Received: drop_path_rate=1.0",
+            r"local_drop_rate` to be a float in \[0, 1\). Received: local_drop_rate=1.0",
         ),
         (
             dict(global_ratio=1.5),

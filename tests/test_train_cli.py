@@ -135,8 +135,8 @@ def test_unknown_data_sets_and_unreadable_npz_files_are_refused(capsys, tmp_path
         (["--validation-fraction", "1.5"], "Received: validation_fraction=1.5"),
         (
             ["--drop-path-rate", "1"],
-            "Expected `drop_path_rate` to be a float in [0, 1). Received: "
-            "drop_path_rate=1.0",
+            "Expected `local_drop_rate` to be a float in [0, 1). Received: "
+            "local_drop_rate=1.0",
         ),
         (["--resume", "--overwrite"], "not allowed with argument --resume"),
         (["--distribute", "jax-data-parallel"], "Expected the jax backend"),

@@ -110,7 +110,7 @@ def test_paper_fractal_net_compiles_the_papers_recipe():
     model = tiny_paper_net()
     net = model.get_layer("fractalnet")
     assert isinstance(net, FractalNet)
-    assert (net.drop_path_rate, net.global_ratio, net.block_dropout_rates) == (
+    assert (net.local_drop_rate, net.global_ratio, net.block_dropout_rates) == (
         0.15,
         0.5,
         (0.0, 0.1),

@@ -82,7 +82,7 @@ def test_drop_path_draws_a_new_sub_network_at_every_training_step():
         columns=(2, 3),
         filters=(4, 8),
         learning_rate=1e-12,
-        drop_path_rate=0.0,
+        local_drop_rate=0.0,
         global_ratio=1.0,
         seed=1,
     )
@@ -154,7 +154,7 @@ def twin_models(**kwargs):
         columns=(2, 3),
         filters=(4, 4),
         input_shape=SHAPE,
-        drop_path_rate=0.15,
+        local_drop_rate=0.15,
         seed=3,
     )
     settings.update(kwargs)
@@ -205,7 +205,7 @@ def convs_whose_statistics_moved(model, step):
 
 
 def test_a_global_step_that_skips_updates_the_statistics_of_its_own_column_only():
-    skip, dense = twin_models(global_ratio=1.0, drop_path_rate=0.0)
+    skip, dense = twin_models(global_ratio=1.0, local_drop_rate=0.0)
     x, _ = data()
     columns = {
         frozenset(
