@@ -94,7 +94,7 @@ def score_columns(precise, x, y, subsets=None, batch_size=500):
     batch_size = check_int("batch_size", batch_size, 1)
     if subsets is None:
         subsets = [*range(precise.num_columns), "all"]
-    inside = evaluate_columns(precise.net, x, y, columns=subsets, batch_size=batch_size)
+    inside = evaluate_columns(precise.net, x, y, subsets=subsets, batch_size=batch_size)
     scores = {}
     for subset in subsets:
         alone = precise.model(None if subset == "all" else subset)

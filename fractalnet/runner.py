@@ -436,7 +436,10 @@ def run_experiment(
         "epochs": len(history["epoch"]),
         "parameters": int(model.count_params()),
         "replicas": replicas.num_replicas,
-        "machine": {"cpus": _cpu_count(), "processor": platform.processor()},
+        "machine": {
+            "cpus": _cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+        },
     }
     scores["images_per_second"] = len(x_fit) * scores["epochs"] / scores["train_seconds"]
     if config["architecture"] == "fractalnet":

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+import fractalnet
 from fractalnet import FractalNet, recalibrate_batch_norm, standalone_column_model
 
 
@@ -95,3 +96,102 @@ def test_recalibration_refuses_anything_but_a_batch_of_images(bad):
 def test_recalibration_refuses_a_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size"):
         recalibrate_batch_norm(small_net(), images(), batch_size=0)
+
+
+def raw_image_model(net):
+    """What the book hands out: a model taking raw images (0-255) around the network."""
+    from fractalnet.training import image_classifier
+
+    return image_classifier(net, (8, 8, 1))
+
+
+def statistics(model):
+    return [
+        keras.ops.convert_to_numpy(v).copy()
+        for layer in norms(model)
+        for v in (layer.moving_mean, layer.moving_variance)
+    ]
+
+
+def test_recalibrating_the_handed_out_model_takes_every_path_like_the_network():
+    # With drop-path always global, a recalibration that drew would see one column.
+    x = images()
+    net = FractalNet(
+        num_classes=3,
+        columns=[2, 3],
+        filters=[4, 4],
+        input_shape=(8, 8, 1),
+        local_drop_rate=0.0,
+        global_ratio=1.0,
+        seed=0,
+    )
+    twin = fractalnet.copy_model(net)
+    recalibrate_batch_norm(raw_image_model(net), 255 * x, batch_size=8)
+    recalibrate_batch_norm(twin, x, batch_size=8)
+    for ours, theirs in zip(statistics(net), statistics(twin)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    # and every conv ran: a conv skipped by a global draw would keep mean 0, variance 1
+    for layer in norms(net):
+        assert not np.allclose(keras.ops.convert_to_numpy(layer.moving_variance), 1.0)
+
+
+def test_recalibration_draws_nothing_and_restores_dropout():
+    net = FractalNet(
+        num_classes=3,
+        columns=[2, 3],
+        filters=[4, 4],
+        input_shape=(8, 8, 1),
+        block_dropout_rates=[0.3, 0.3],
+        seed=0,
+    )
+    seeds = [v for v in net.variables if v.path.endswith("seed_generator_state")]
+    before = [keras.ops.convert_to_numpy(v).copy() for v in seeds]
+    recalibrate_batch_norm(net, images(), batch_size=8)
+    after = [keras.ops.convert_to_numpy(v) for v in seeds]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+    rates = [
+        layer.rate
+        for layer in net._flatten_layers()
+        if isinstance(layer, keras.layers.Dropout)
+    ]
+    assert rates and all(rate == 0.3 for rate in rates)
+    assert net.sample_drop_path
+
+
+def test_a_standalone_column_of_the_handed_out_model_takes_raw_images():
+    net, x = small_net(), images()
+    alone = standalone_column_model(raw_image_model(net), [0, 2], 255 * x, batch_size=8)
+    expected = standalone_column_model(net, [0, 2], x, batch_size=8)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(alone(255 * x)),
+        keras.ops.convert_to_numpy(expected(x)),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+def test_the_callback_hands_back_statistics_that_describe_the_whole_network():
+    # Mixed drop-path drawn per mini-batch; after `fit`, the moving statistics are those
+    # of every path on the calibration images, not of the last sub-networks drawn.
+    from fractalnet.training import RecalibrateBatchNorm
+
+    x = images(64)
+    y = (x.mean(axis=(1, 2, 3)) > 2.0).astype("int32")
+    net = small_net()
+    fractalnet.compile_classifier(net, 0.05)
+    history = net.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        validation_data=(x, y),
+        verbose=0,
+        callbacks=[RecalibrateBatchNorm(x[:32], batch_size=8)],
+    )
+    twin = recalibrate_batch_norm(fractalnet.copy_model(net), x[:32], batch_size=8)
+    for ours, theirs in zip(statistics(net), statistics(twin)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    # the last validation already scored the recalibrated network
+    logits = keras.ops.convert_to_numpy(net(x, training=False))
+    accuracy = float(np.mean(np.argmax(logits, -1) == y))
+    assert history.history["val_accuracy"][-1] == pytest.approx(accuracy, abs=1e-6)

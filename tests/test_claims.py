@@ -7,16 +7,14 @@ import pytest
 
 from fractalnet import FractalNet, standalone_column_model
 from fractalnet.claims import (
-    DROP_PATH_SETTINGS,
     PreciseColumns,
     anytime_table,
-    precise_column_model,
     score_columns,
     seconds_per_image,
 )
 from fractalnet.cost import conv_count, conv_macs
 from fractalnet.layers import ConvBlock
-from fractalnet.results import EXPERIMENTS
+from fractalnet.experiments import DROP_PATH_SETTINGS, EXPERIMENTS
 from fractalnet.training import PAPER_RECIPE, baseline_net
 
 
@@ -48,9 +46,8 @@ def test_a_precise_subset_model_recalibrates_a_copy_and_leaves_the_network_alone
 ):
     net, x, _ = trained
     before = _weights_and_statistics(net)
-    # A subset with joins (which standalone_column_model cannot copy); one batch of
-    # statistics.
-    pair = precise_column_model(net, [0, 2], x, batch_size=len(x))
+    # A subset with joins (copied through its configuration); one batch of statistics.
+    pair = standalone_column_model(net, [0, 2], x, batch_size=len(x))
     assert all(
         np.array_equal(a, b) for a, b in zip(before, _weights_and_statistics(net))
     )
@@ -66,7 +63,7 @@ def test_a_precise_subset_model_recalibrates_a_copy_and_leaves_the_network_alone
 
 def test_for_one_column_it_is_chapter_5s_standalone_model(trained):
     net, x, _ = trained
-    ours = keras.ops.convert_to_numpy(precise_column_model(net, 2, x)(x))
+    ours = keras.ops.convert_to_numpy(standalone_column_model(net, 2, x)(x))
     chapter5 = keras.ops.convert_to_numpy(standalone_column_model(net, 2, x)(x))
     np.testing.assert_allclose(ours, chapter5, atol=1e-5)
 
@@ -79,7 +76,7 @@ def test_precise_columns_builds_each_subset_once_and_runs_it_like_a_precise_mode
     assert precise.model([2, 0]) is precise.model(
         (0, 2)
     ) and precise.model() is precise.model([0, 1, 2])
-    expected = keras.ops.convert_to_numpy(precise_column_model(net, [0, 2], x, 32)(x))
+    expected = keras.ops.convert_to_numpy(standalone_column_model(net, [0, 2], x, 32)(x))
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(precise(x, columns=[0, 2])), expected, atol=1e-5
     )
@@ -99,7 +96,7 @@ def test_score_columns_reports_both_statistics_for_each_subset(trained):
         )
         assert score["network_bn"] == pytest.approx(np.mean(inside == y))
         alone = np.argmax(
-            keras.ops.convert_to_numpy(precise_column_model(net, columns, x, 32)(x)), -1
+            keras.ops.convert_to_numpy(standalone_column_model(net, columns, x, 32)(x)), -1
         )
         assert score["precise_bn"] == pytest.approx(np.mean(alone == y))
     assert list(score_columns(precise, x, y)) == [0, 1, 2, "all"]
@@ -145,13 +142,19 @@ def test_the_ablation_differs_only_in_drop_path():
     configs = {
         setting: EXPERIMENTS[f"ablation_{setting}"] for setting in DROP_PATH_SETTINGS
     }
+    drop_path = ("local_drop_rate", "global_ratio")
     kwargs = {
-        setting: config.pop("model_kwargs") for setting, config in configs.items()
+        setting: {key: config[key] for key in drop_path}
+        for setting, config in configs.items()
     }
-    assert all(config == configs["mixed"] for config in configs.values())
+    rest = [
+        {key: value for key, value in config.items() if key not in drop_path}
+        for config in configs.values()
+    ]
+    assert all(config == rest[0] for config in rest)
     nets = {
         setting: FractalNet(
-            columns=configs["mixed"]["columns"],
+            columns=configs["mixed"]["block_columns"],
             filters=configs["mixed"]["filters"],
             input_shape=(28, 28, 1),
             **kwargs[setting],
@@ -175,7 +178,7 @@ def test_the_ablation_differs_only_in_drop_path():
 def test_each_plain_network_is_one_column_of_the_four_column_fractalnet(depth):
     config = EXPERIMENTS[f"plain_{depth}"]
     plain = baseline_net(
-        "plain", config["stages"], config["filters"], image_shape=(28, 28, 1)
+        "plain", config["baseline_blocks"], config["filters"], image_shape=(28, 28, 1)
     )
     assert sum(isinstance(layer, ConvBlock) for layer in plain.layers) == depth
     # its fractal partner would need 5 columns (93 convs per stage): not trained
@@ -184,7 +187,7 @@ def test_each_plain_network_is_one_column_of_the_four_column_fractalnet(depth):
     teacher = EXPERIMENTS["columns_4"]
     assert teacher["filters"] == config["filters"]
     net = FractalNet(
-        columns=teacher["columns"], filters=teacher["filters"], input_shape=(28, 28, 1)
+        columns=teacher["block_columns"], filters=teacher["filters"], input_shape=(28, 28, 1)
     )
     column = (depth // 3).bit_length() - 1  # column k has 2**k convs per stage
     assert conv_count(net, column) == (depth, depth)

@@ -4,10 +4,12 @@
 Each test runs in its own Python process: the CPU is split into two logical devices
 before TensorFlow starts, which must not happen to the process that runs the other
 tests. The networks are tiny (8x8 images, 4 channels) and train for four steps, each an
-epoch of one batch: the whole 48-image training split. The command shuffles every epoch,
-and under a strategy Keras' `fit` draws one more shuffled order first (to build the
-model), so runs see their images in other orders; inside one batch the order only
-changes the order of floating-point sums.
+epoch of one batch: the whole 48-image training split. Every run goes through
+`fractalnet.runner.run_experiment` (the command's pipeline), with the default cosine
+schedule, whose warm-up makes the first of the four steps one at rate 0. The pipeline
+shuffles every epoch, and under a strategy Keras' `fit` draws one more shuffled order
+first (to build the model), so runs see their images in other orders; inside one batch
+the order only changes the order of floating-point sums.
 
 Weights are compared by their largest absolute difference. Two runs that compute the
 same thing in another order (one device, or two replicas that all-reduce) end within
@@ -35,19 +37,19 @@ PREAMBLE = """
 import json, pathlib, sys
 import numpy as np
 import keras
-from fractalnet import FractalNet, distribute, train as command
+from fractalnet import FractalNet, distribute, runner
 
 distribute.split_cpu(2)
 root = pathlib.Path(sys.argv[1])
 data = np.load(root / "tiny.npz")
 TINY = {
     "data": str(root / "tiny.npz"),
-    "columns": [1, 3],
+    "block_columns": [1, 3],
     "filters": [4, 4],
     "epochs": 4,
     "batch_size": 48,
     "augment": False,
-    "dropout": False,
+    "block_dropout": False,
     "learning_rate": 0.1,
     "validation_fraction": 0.25,
 }
@@ -65,13 +67,14 @@ def replicas(distribute_name):
 
 def trained_weights(folder, **settings):
     config = {**TINY, **settings}
-    run = command.prepare(
-        config, root / folder, replicas(config.get("distribute", "none"))
+    runner.run_experiment(
+        config,
+        root / folder,
+        replicas=replicas(config.get("distribute", "none")),
+        verbose=0,
     )
-    command.train(run, verbose=0)
-    model = keras.saving.load_model(
-        run.folder / "model.keras"
-    )  # a checkpoint, loaded on one device
+    # the run's model, loaded on one device
+    model = keras.saving.load_model(root / folder / "model.keras")
     return np.concatenate([np.ravel(w) for w in model.get_weights()])
 
 
@@ -187,7 +190,9 @@ def test_independent_drop_path_gives_each_replica_its_own_draws(tmp_path):
             distribute="mirrored",
             drop_path_replicas="independent",
         )
-        seeds = json.loads((root / "two" / "backup" / "replica_seeds.json").read_text())
+        seeds = json.loads(
+            (root / "two" / "training" / "backup" / "replica_seeds.json").read_text()
+        )
         print(
             json.dumps({"draws": draws.tolist(), "gap": gap(one, two), "seeds": seeds})
         )
@@ -226,35 +231,45 @@ def test_a_run_interrupted_under_a_strategy_resumes_and_loads_on_one_device(tmp_
             "batch_size": 8,
             "distribute": "mirrored",
         }  # the paper's drop-path, skipping
+        folder = root / "run"
         try:
-            command.train(
-                command.prepare(config, root / "run", replicas("mirrored")),
+            runner.run_experiment(
+                config,
+                folder,
+                replicas=replicas("mirrored"),
                 verbose=0,
                 callbacks=[Interrupt()],
             )
             interrupted = False
         except KeyboardInterrupt:
             interrupted = True
-        resumed = command.prepare(
-            config, root / "run", replicas("mirrored"), resume=True
+        backup = folder / "training" / "backup"
+        done = json.loads((backup / "training_metadata.json").read_text())["epoch"]
+        result = runner.run_experiment(
+            config, folder, replicas=replicas("mirrored"), resume=True, verbose=0
         )
-        history = command.train(resumed, verbose=0)["history"]
-        saved = keras.saving.load_model(resumed.folder / "model.keras")
-        alone = command.build_classifier(
-            resumed.config, (8, 8, 1), resumed.num_classes, 6, replicas("none")
+        # the checkpoint (with its optimizer) and the run's model, loaded on one device
+        checkpoint = keras.saving.load_model(folder / "training" / "model.keras")
+        saved = keras.saving.load_model(folder / "model.keras")
+        alone = runner.build_classifier(
+            result["config"], (8, 8, 1), 2, 6, replicas("none")
         )
-        alone.load_weights(resumed.folder / "backup" / "latest.weights.h5")
-        x = resumed.splits["test"][0]
+        alone.load_weights(backup / "latest.weights.h5")
+        x = data["x_test"]
         print(
             json.dumps(
                 {
                     "interrupted": interrupted,
-                    "done": resumed.done_epochs,
-                    "epochs": history["epoch"],
-                    "steps": int(saved.optimizer.iterations),
+                    "done": done,
+                    "epochs": result["history"]["epoch"],
+                    "steps": int(checkpoint.optimizer.iterations),
                     "same": all(
-                        np.array_equal(a, b)
-                        for a, b in zip(saved.get_weights(), alone.get_weights())
+                        np.array_equal(a, b) and np.array_equal(a, c)
+                        for a, b, c in zip(
+                            saved.get_weights(),
+                            alone.get_weights(),
+                            checkpoint.get_weights(),
+                        )
                     ),
                     "prediction_gap": gap(
                         saved.predict(x, verbose=0), alone.predict(x, verbose=0)
@@ -291,7 +306,7 @@ def test_two_workers_on_localhost_end_in_the_weights_of_one_device(tmp_path):
     options = [
         "--data",
         str(tmp_path / "tiny.npz"),
-        "--columns",
+        "--block-columns",
         "1",
         "3",
         "--filters",
@@ -302,7 +317,7 @@ def test_two_workers_on_localhost_end_in_the_weights_of_one_device(tmp_path):
         "--batch-size",
         "48",
         "--no-augment",
-        "--no-dropout",
+        "--no-block-dropout",
         "--learning-rate",
         "0.1",
         "--validation-fraction",
@@ -311,7 +326,7 @@ def test_two_workers_on_localhost_end_in_the_weights_of_one_device(tmp_path):
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     env.pop("TF_CONFIG", None)
-    command = [sys.executable, "-m", "fractalnet.train", *options]
+    command = [sys.executable, "-m", "fractalnet.command", *options]
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     processes = [
         subprocess.Popen(
@@ -360,18 +375,25 @@ def test_two_workers_on_localhost_end_in_the_weights_of_one_device(tmp_path):
         tmp_path / "two" / "logs"
     ).is_dir()
     assert (
-        tmp_path / "two" / "workers" / "1" / "backup" / "latest.weights.h5"
+        tmp_path / "two" / "workers" / "1" / "training" / "backup" / "latest.weights.h5"
     ).is_file()
-    assert not (tmp_path / "two" / "workers" / "1" / "logs").exists()
+    # the other worker writes only its own checkpoints
+    worker = tmp_path / "two" / "workers" / "1"
+    assert sorted(p.name for p in worker.iterdir()) == ["training"]
 
-    def weights(folder):
-        model = keras.saving.load_model(folder / "model.keras")
+    def weights(path):
+        model = keras.saving.load_model(path)
         return np.concatenate([np.ravel(w) for w in model.get_weights()])
 
+    # each worker's last checkpoint
     chief, other = (
-        weights(tmp_path / "two"),
-        weights(tmp_path / "two" / "workers" / "1"),
+        weights(tmp_path / "two" / "training" / "model.keras"),
+        weights(worker / "training" / "model.keras"),
     )
-    alone = weights(tmp_path / "one")
+    model, alone = (
+        weights(tmp_path / "two" / "model.keras"),
+        weights(tmp_path / "one" / "model.keras"),
+    )
     assert np.max(np.abs(chief - other)) == 0.0  # the workers hold the same weights
-    assert np.max(np.abs(chief - alone)) <= SAME
+    assert np.max(np.abs(chief - model)) == 0.0  # the run's model is the chief's
+    assert np.max(np.abs(model - alone)) <= SAME

@@ -549,3 +549,29 @@ def test_model_of_layers_round_trips_through_keras_file_in_safe_mode(tmp_path):
     np.testing.assert_allclose(
         loaded.predict(data, verbose=0), model.predict(data, verbose=0), rtol=1e-6
     )
+
+
+def test_a_model_holding_joins_is_copied_through_its_configuration():
+    net = fractalnet.FractalNet(
+        num_classes=3, columns=[2, 3], filters=[4, 4], input_shape=(8, 8, 1), seed=0
+    )
+    subset = net.column_model([0, 2])  # holds joins
+    assert Join.from_config(Join(name="j").get_config()).name == "j"
+    copy = fractalnet.copy_model(subset, dtype="float32")
+    x = keras.random.normal((2, 8, 8, 1), seed=1)
+    np.testing.assert_allclose(to_numpy(copy(x)), to_numpy(subset(x)), atol=1e-6)
+    shared = {id(v) for v in subset.weights}
+    assert not any(id(v) in shared for v in copy.weights)
+
+
+def test_a_float32_copy_of_a_mixed_precision_model_computes_in_float32():
+    net = fractalnet.FractalNet(
+        num_classes=3,
+        columns=[2],
+        filters=[4],
+        input_shape=(8, 8, 1),
+        dtype="mixed_bfloat16",
+    )
+    copy = fractalnet.copy_model(net, dtype="float32")
+    policies = {layer.dtype_policy.name for layer in copy._flatten_layers()}
+    assert policies == {"float32"}, policies

@@ -403,7 +403,7 @@ def test_no_drop_path_layer_when_both_rates_are_zero():
 # --- recipe ---------------------------------------------------------------------------
 
 
-def test_create_fractal_net_compiles_sgd_nesterov_with_warmup_and_cosine_decay():
+def test_create_fractal_net_compiles_the_papers_sgd_with_warmup_and_cosine_decay():
     model = create_fractal_net(
         "micro",
         num_classes=7,
@@ -414,7 +414,9 @@ def test_create_fractal_net_compiles_sgd_nesterov_with_warmup_and_cosine_decay()
     )
     opt = model.optimizer
     assert (
-        isinstance(opt, keras.optimizers.SGD) and opt.nesterov and opt.momentum == 0.9
+        isinstance(opt, keras.optimizers.SGD)
+        and not opt.nesterov
+        and opt.momentum == 0.9
     )
     schedule = opt.learning_rate if callable(opt.learning_rate) else opt._learning_rate
     rates = [float(schedule(step)) for step in (0, 5, 10, 55, 100)]
@@ -453,7 +455,7 @@ def test_create_fractal_net_offers_adamw():
     "kwargs, match",
     [
         (dict(learning_rate=0), "learning_rate"),
-        (dict(optimizer="rmsprop"), "'sgd' or 'adamw'"),
+        (dict(optimizer="rmsprop"), "'sgd', 'adamw'"),
         (dict(weight_decay=-1.0), "weight_decay"),
         (dict(warmup_steps=5), "total_steps"),
         (dict(total_steps=10, warmup_steps=10), "warmup_steps"),

@@ -1,5 +1,5 @@
-"""Tests of chapter 6's results store: configurations, code hashes, load-or-train, and
-the stored models."""
+"""Tests of chapter 6's experiment pipeline and results store: configurations, the
+registry, code hashes, load-or-train, and the stored models."""
 
 import json
 import pathlib
@@ -13,40 +13,50 @@ import numpy as np
 import pytest
 
 import fractalnet
-from fractalnet import results
+from fractalnet import runner
 from fractalnet.data import load_fashion_mnist
-from fractalnet.results import (
-    RESULT_MODULES,
-    DEFAULT_CONFIG,
-    EXPERIMENTS,
-    code_hash,
-    experiment_config,
-    load_or_train,
-    load_result,
-    register_experiment,
-)
+from fractalnet.experiments import EXPERIMENTS
+from fractalnet.results import RESULT_MODULES, code_hash, load_result
+from fractalnet.runner import EXPERIMENT_DEFAULTS, experiment_config, load_or_train
 from test_data import needs_fashion_mnist
-
-import fractalnet.claims  # noqa: F401  (registers chapter 7's experiments)
 
 STORE = pathlib.Path(__file__).resolve().parent.parent / "results"
 STORED = sorted(path.parent for path in STORE.glob("*/config.json"))
 # A few steps of a tiny network: the whole code path of an experiment in seconds.
-TINY = {"filters": [4, 8, 8], "epochs": 1, "train_subset": 200, "precision": "float32"}
+TINY = {"filters": [4, 8, 8], "epochs": 1, "train_subset": 200}
 
 
 def test_experiment_config_fills_defaults_and_refuses_unknown_settings():
-    config = experiment_config(columns=(2, 2, 2))
+    config = experiment_config(block_columns=(2, 2, 2))
     # tuples stored as lists, as in JSON
-    assert config == {**DEFAULT_CONFIG, "columns": [2, 2, 2]}
-    with pytest.raises(KeyError, match="colums"):
+    assert config == {**EXPERIMENT_DEFAULTS, "block_columns": [2, 2, 2]}
+    with pytest.raises(ValueError, match="Unknown setting.*colums"):
         experiment_config(colums=[1])
 
 
-def test_register_experiment_needs_a_folder_name():
-    with pytest.raises(ValueError, match="name='../x'"):
-        register_experiment("../x")
-    assert "fashion_fractalnet" in EXPERIMENTS  # the chapter's experiment
+@pytest.mark.parametrize(
+    "settings, match",
+    [
+        ({"block_columns": [1, 13], "filters": [4, 4]}, r"block_columns\[1\]"),
+        ({"filters": [4, 4]}, "one entry per stage"),
+        ({"architecture": "plain"}, "baseline_blocks"),
+        ({"local_drop_rate": 1.0}, r"\[0, 1\)"),
+        ({"schedule": "steps"}, "schedule='steps'"),
+        ({"validation_fraction": 1.0}, r"\(0, 1\)"),
+        ({"data": "imagenet"}, "data='imagenet'"),
+        ({"precision": "float16"}, "precision='float16'"),
+    ],
+)
+def test_experiment_config_names_a_bad_value_and_its_range(settings, match):
+    with pytest.raises(ValueError, match=match):
+        experiment_config(**settings)
+
+
+def test_the_registry_holds_checked_configurations_under_folder_names():
+    assert {"fashion_fractalnet", "ablation_mixed", "plain_48"} <= set(EXPERIMENTS)
+    for name, config in EXPERIMENTS.items():
+        assert name.replace("_", "").isalnum(), name
+        assert experiment_config(**config) == config, name
 
 
 def test_code_hash_follows_the_code_of_the_result_modules_not_their_prose(
@@ -65,8 +75,8 @@ def test_code_hash_follows_the_code_of_the_result_modules_not_their_prose(
     # Prose: a comment, a docstring, a blank line; and a module outside RESULT_MODULES.
     edited = layers.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n"
     (copy / "layers.py").write_text(edited)
-    (copy / "results.py").write_text(
-        (copy / "results.py").read_text() + "\nANOTHER_CHAPTER = 7\n"
+    (copy / "experiments.py").write_text(
+        (copy / "experiments.py").read_text() + "\nANOTHER_CHAPTER = 7\n"
     )
     assert code_hash() == before, (
         "prose or another chapter's experiments made the stored results stale"
@@ -89,7 +99,7 @@ def test_code_hash_follows_the_code_of_the_result_modules_not_their_prose(
 def fake_result(directory, config, code):
     directory.mkdir(parents=True)
     (directory / "config.json").write_text(
-        json.dumps({"config": experiment_config(**config), "code_hash": code})
+        json.dumps({"config": config, "code_hash": code, "finished": "2026-12-07"})
     )
     (directory / "scores.json").write_text(json.dumps({"test_accuracy": 0.5}))
     (directory / "history.csv").write_text("epoch,loss\n0,1.0\n")
@@ -102,7 +112,7 @@ def fake_result(directory, config, code):
 def test_a_result_loads_only_when_complete_and_its_configuration_and_code_match(
     tmp_path,
 ):
-    config = {"epochs": 3}
+    config = experiment_config(epochs=3)
     assert load_result(tmp_path / "missing", config) is None
     folder = fake_result(tmp_path / "a", config, code_hash())
     loaded = load_result(folder, config)
@@ -111,7 +121,8 @@ def test_a_result_loads_only_when_complete_and_its_configuration_and_code_match(
         "loss": [1.0],
     }
     assert isinstance(loaded["model"], keras.Model)
-    assert load_result(folder, {"epochs": 4}) is None  # another configuration
+    # another configuration
+    assert load_result(folder, experiment_config(epochs=4)) is None
     stale = fake_result(tmp_path / "b", config, "0" * 16)
     assert load_result(stale, config) is None  # produced by other code
     assert load_result(stale, config, check_code=False) is not None
@@ -122,12 +133,11 @@ def test_a_result_loads_only_when_complete_and_its_configuration_and_code_match(
 def test_load_or_train_trains_only_what_is_missing_or_stale(tmp_path, monkeypatch):
     calls = []
 
-    def fake_run(config, directory, verbose=2):
+    def fake_run(config, directory, overwrite=False, verbose=2):
         calls.append(config)
         fake_result(pathlib.Path(directory), config, code_hash())
-        return load_result(directory, config)
 
-    monkeypatch.setattr(results, "run_experiment", fake_run)
+    monkeypatch.setattr(runner, "run_experiment", fake_run)
     _, trained = load_or_train("x", tmp_path, config={"epochs": 2})
     assert trained and len(calls) == 1
     _, trained = load_or_train("x", tmp_path, config={"epochs": 2})
@@ -138,7 +148,7 @@ def test_load_or_train_trains_only_what_is_missing_or_stale(tmp_path, monkeypatc
 def test_an_experiment_writes_a_raw_image_model_that_loads_after_importing_fractalnet(
     tmp_path,
 ):
-    result = results.run_experiment(TINY, tmp_path / "tiny", verbose=0)
+    result = runner.run_experiment(TINY, tmp_path / "tiny", verbose=0)
     assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == [
         "config.json",
         "history.csv",
@@ -150,6 +160,7 @@ def test_an_experiment_writes_a_raw_image_model_that_loads_after_importing_fract
     assert provenance["code_hash"] == code_hash() and provenance[
         "config"
     ] == experiment_config(**TINY)
+    assert provenance["finished"]
     scores = result["scores"]
     assert set(scores["column_test_accuracy"]) == {"0", "1", "2", "all"}
     # PreciseTrainingLoss: the training loss of the whole and of each column, every
@@ -248,7 +259,7 @@ def test_every_stored_fractalnet_still_scores_its_columns(folder):
         net,
         x_test.astype("float32") / 255,
         y_test,
-        columns=list(range(net.num_columns)),
+        subsets=list(range(net.num_columns)),
         batch_size=500,
     )
     for key, accuracy in columns.items():

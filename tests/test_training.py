@@ -106,8 +106,8 @@ def tiny_paper_net(**kwargs):
     )
 
 
-def test_paper_fractal_net_compiles_the_papers_recipe():
-    model = tiny_paper_net()
+def test_paper_fractal_net_compiles_the_papers_regularization_and_optimizer():
+    model = tiny_paper_net(schedule="paper")
     net = model.get_layer("fractalnet")
     assert isinstance(net, FractalNet)
     assert (net.local_drop_rate, net.global_ratio, net.block_dropout_rates) == (
@@ -128,6 +128,17 @@ def test_paper_fractal_net_compiles_the_papers_recipe():
     }
     # overrides win
     assert tiny_paper_net(global_ratio=0.0).get_layer("fractalnet").global_ratio == 0.0
+
+
+def test_the_short_run_schedule_warms_up_for_an_epoch_then_decays_to_zero():
+    # 4 epochs of 10 steps: a warm-up over the first epoch, then a cosine to 0.
+    rate = tiny_paper_net().optimizer._learning_rate  # the schedule itself
+    rates = [float(rate(step)) for step in (0, 5, 10, 25, 40)]
+    assert rates[0] == 0 and rates[1] == pytest.approx(0.01)
+    assert rates[2] == pytest.approx(0.02) and rates[3] == pytest.approx(0.01)
+    assert rates[4] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="schedule='steps'"):
+        tiny_paper_net(schedule="steps")
 
 
 def test_saved_model_takes_raw_images_and_reloads_after_importing_fractalnet(tmp_path):
@@ -152,16 +163,16 @@ def test_saved_model_takes_raw_images_and_reloads_after_importing_fractalnet(tmp
 
 def test_image_classifier_rejects_padding_smaller_than_the_image():
     with pytest.raises(
-        ValueError, match=r"`pad_to` to be None or an integer >= 8. Received: pad_to=6"
+        ValueError, match=r"`pad_to` to be an integer >= 8. Received: pad_to=6"
     ):
         image_classifier(
             keras.Sequential([keras.layers.Flatten()]), (8, 8, 1), pad_to=6
         )
 
 
-@pytest.mark.parametrize("epochs", [0, 2.0])
-def test_paper_fractal_net_names_a_bad_epoch_count(epochs):
-    with pytest.raises(ValueError, match=f"epochs={epochs!r}"):
+@pytest.mark.parametrize("epochs, error", [(0, ValueError), (2.0, TypeError)])
+def test_paper_fractal_net_names_a_bad_epoch_count(epochs, error):
+    with pytest.raises(error, match=f"epochs={epochs!r}"):
         paper_fractal_net(
             (1,), (4,), epochs=epochs, steps_per_epoch=3, image_shape=(8, 8, 1)
         )

@@ -1,12 +1,12 @@
 """(Re)train every registered experiment with its full settings and rewrite the results
 store.
 
-The experiments are registered by the chapters' library code: `register_experiment`
-calls in the modules of `fractalnet` fill `fractalnet.results.EXPERIMENTS`. Each one
-writes `results/<name>/` (see `fractalnet.results.run_experiment`) and keeps its
-checkpoints in `results/<name>/training/` (ignored by git): an interrupted run, started
-again with `--resume`, goes on from its last finished epoch; without `--resume` every
-experiment starts from scratch.
+The experiments are listed in `fractalnet.experiments.EXPERIMENTS` (chapter 6). Each one
+is run by `fractalnet.runner.run_experiment`, the pipeline the chapters and the training
+command use, and writes `results/<name>/`, keeping its checkpoints in
+`results/<name>/training/` (ignored by git): an interrupted run, started again with
+`--resume`, goes on from its last finished epoch; without `--resume` every experiment
+starts from scratch.
 
     python tools/make_results.py           # retrain every experiment from scratch
     python tools/make_results.py --resume  # go on with an interrupted run
@@ -18,7 +18,6 @@ experiment starts from scratch.
 import argparse
 import os
 import pathlib
-import shutil
 import sys
 import time
 
@@ -47,15 +46,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.path.insert(0, str(ROOT))
-    import importlib
-    import pkgutil
-
-    import fractalnet
-    from fractalnet.results import EXPERIMENTS, load_result, run_experiment
-
-    # each chapter registers its experiments
-    for module in pkgutil.iter_modules(fractalnet.__path__):
-        importlib.import_module(f"fractalnet.{module.name}")
+    from fractalnet.experiments import EXPERIMENTS
+    from fractalnet.results import load_result
+    from fractalnet.runner import run_experiment
 
     unknown = sorted(set(args.names) - set(EXPERIMENTS))
     if unknown:
@@ -78,11 +71,15 @@ def main(argv=None):
         if args.stale and load_result(directory, EXPERIMENTS[name]) is not None:
             print(f"[{i}/{len(names)}] {name}: up to date, skipped", flush=True)
             continue
-        if not args.resume and (directory / "training").exists():
-            shutil.rmtree(directory / "training")
         print(f"[{i}/{len(names)}] {name}: training {EXPERIMENTS[name]}", flush=True)
         t = time.perf_counter()
-        result = run_experiment(EXPERIMENTS[name], directory)
+        result = run_experiment(
+            EXPERIMENTS[name],
+            directory,
+            resume=args.resume,
+            overwrite=not args.resume,
+            verbose=2,
+        )
         print(
             f"[{i}/{len(names)}] {name}: test accuracy "
             f"{100 * result['scores']['test_accuracy']:.2f}% in "

@@ -30,24 +30,24 @@ SCRIPT = """
 import json
 import numpy as np
 import keras
-from fractalnet import FractalNet, distribute, train as command
+from fractalnet import FractalNet, distribute, runner
 
 distribute.split_cpu(2)
 rng = np.random.default_rng(0)
 x, y = rng.integers(0, 256, (48, 8, 8, 1)).astype("float32"), rng.integers(0, 2, 48)
-config = command.run_config(
-    columns=[1, 3],
+config = runner.experiment_config(
+    block_columns=[1, 3],
     filters=[4, 4],
     epochs=1,
     batch_size=8,
-    dropout=False,
+    block_dropout=False,
     learning_rate=0.1,
 )
 
 
 def trained(replicas):
     keras.utils.set_random_seed(0)
-    model = command.build_classifier(config, (8, 8, 1), 2, 6, replicas)
+    model = runner.build_classifier(config, (8, 8, 1), 2, 6, replicas)
     with replicas.scope():
         model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     return np.concatenate([np.ravel(w) for w in model.get_weights()])
@@ -60,14 +60,14 @@ with parallel.scope():
     )
 draws = distribute.replica_draws(net, parallel, steps=20)
 try:
-    command.prepare(
+    runner.run_experiment(
         {
             "data": "unused.npz",
             "distribute": "jax-data-parallel",
             "drop_path_replicas": "independent",
         },
         "unused",
-        parallel,
+        replicas=parallel,
     )
     refused = ""
 except ValueError as error:
