@@ -85,7 +85,9 @@ def check_positive(name, value):
             f"{type(value).__name__})"
         )
     if not value > 0:
-        raise ValueError(f"Expected `{name}` to be a float > 0. Received: {name}={value!r}")
+        raise ValueError(
+            f"Expected `{name}` to be a float > 0. Received: {name}={value!r}"
+        )
     return float(value)
 
 

@@ -22,11 +22,11 @@ class PreciseColumns:
     own.
 
     `precise.model(subset)` is `standalone_column_model(net, subset, x_calibrate)`
-    (chapter 5), built the first time that subset is asked for and kept; calling `precise(x,
-    columns=subset)` runs it. One object serves the scores (`score_columns`), the cost
-    table (`anytime_table`) and the column explorers of `fractalviz` (`ColumnExplorer`,
-    `column_widget`), which then show each subset as it would be deployed rather than
-    inside the network.
+    (chapter 5), built the first time that subset is asked for and kept; calling
+    `precise(x, columns=subset)` runs it. One object serves the scores
+    (`score_columns`), the cost table (`anytime_table`) and the column explorers of
+    `fractalviz` (`ColumnExplorer`, `column_widget`), which then show each subset as it
+    would be deployed rather than inside the network.
 
     Args:
         net: a trained `FractalNet`.

@@ -106,42 +106,88 @@ def build_parser():
         help="a named FractalNet, instead of --block-columns and --filters: "
         f"{', '.join(FractalNet.MODEL_VARIANTS)} (cifar20 and cifar40: the paper's)",
     )
-    _option(group, "block_columns", "FractalNet: columns C of each stage's block",
-            type=int, nargs="+", metavar="C")
-    _option(group, "baseline_blocks", "plain or resnet: blocks of each stage",
-            type=int, nargs="+", metavar="N")
-    _option(group, "filters", "channels of each stage", type=int, nargs="+", metavar="F")
+    _option(
+        group,
+        "block_columns",
+        "FractalNet: columns C of each stage's block",
+        type=int,
+        nargs="+",
+        metavar="C",
+    )
+    _option(
+        group,
+        "baseline_blocks",
+        "plain or resnet: blocks of each stage",
+        type=int,
+        nargs="+",
+        metavar="N",
+    )
+    _option(
+        group, "filters", "channels of each stage", type=int, nargs="+", metavar="F"
+    )
     _option(group, "local_drop_rate", "local drop-path probability", metavar="P")
     _option(group, "global_ratio", "share of global drop-path draws", metavar="R")
-    _option(group, "per_sample_drop_path", "one drop-path draw per image, not per batch")
+    _option(
+        group, "per_sample_drop_path", "one drop-path draw per image, not per batch"
+    )
     _option(group, "block_dropout", "the paper's dropout, 0.1 more in each stage")
     group = parser.add_argument_group("training")
     _option(group, "epochs", "the paper: 400")
     _option(group, "batch_size", "the global batch, split among replicas", metavar="N")
     _option(group, "learning_rate", "the initial (peak) rate", metavar="LR")
-    _option(group, "schedule", "cosine with warm-up, or the paper's steps",
-            choices=SCHEDULES)
-    _option(group, "precision", "a dtype policy; mixed: float16 on GPUs, else bfloat16",
-            choices=PRECISIONS)
+    _option(
+        group,
+        "schedule",
+        "cosine with warm-up, or the paper's steps",
+        choices=SCHEDULES,
+    )
+    _option(
+        group,
+        "precision",
+        "a dtype policy; mixed: float16 on GPUs, else bfloat16",
+        choices=PRECISIONS,
+    )
     _option(group, "seed", "drop-path, initialization, order and augmentation")
     group = parser.add_argument_group("output")
-    group.add_argument("--output", required=True, metavar="DIR",
-                       help="the run's folder (config.json, history.csv, model.keras, "
-                       "scores.json, training/, logs/)")
+    group.add_argument(
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="the run's folder (config.json, history.csv, model.keras, "
+        "scores.json, training/, logs/)",
+    )
     existing = group.add_mutually_exclusive_group()
-    existing.add_argument("--resume", action="store_true",
-                          help="go on with the run in DIR from its last finished epoch")
-    existing.add_argument("--overwrite", action="store_true",
-                          help="start again, removing a previous run's files in DIR")
+    existing.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the run in DIR from its last finished epoch",
+    )
+    existing.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start again, removing a previous run's files in DIR",
+    )
     group = parser.add_argument_group("devices")
-    _option(group, "distribute", "one device, TensorFlow's MirroredStrategy or "
-            "MultiWorkerMirroredStrategy, or Keras' DataParallel on JAX",
-            choices=DISTRIBUTIONS)
-    _option(group, "drop_path_replicas", "one draw per step, or one per replica "
-            "(TensorFlow)", choices=DROP_PATH_REPLICAS)
+    _option(
+        group,
+        "distribute",
+        "one device, TensorFlow's MirroredStrategy or "
+        "MultiWorkerMirroredStrategy, or Keras' DataParallel on JAX",
+        choices=DISTRIBUTIONS,
+    )
+    _option(
+        group,
+        "drop_path_replicas",
+        "one draw per step, or one per replica (TensorFlow)",
+        choices=DROP_PATH_REPLICAS,
+    )
     _option(group, "sync_batch_norm", "normalize over the global batch (TensorFlow)")
-    group.add_argument("--cpu-devices", type=int, metavar="N",
-                       help="split the CPU into N logical devices, to try --distribute")
+    group.add_argument(
+        "--cpu-devices",
+        type=int,
+        metavar="N",
+        help="split the CPU into N logical devices, to try --distribute",
+    )
     return parser
 
 
@@ -180,7 +226,9 @@ class _Announce(keras.callbacks.Callback):
         if not self.replicas.is_chief:
             return
         c, n = self.config, self.replicas.num_replicas
-        shape = c["block_columns" if c["architecture"] == "fractalnet" else "baseline_blocks"]
+        shape = c[
+            "block_columns" if c["architecture"] == "fractalnet" else "baseline_blocks"
+        ]
         per_replica = f", {c['batch_size'] / n:g} per replica" if n > 1 else ""
         print(
             f"{PROG}: {c['architecture']} {shape}, filters {c['filters']} on "

@@ -153,7 +153,12 @@ class DropPath(keras.layers.Layer):
     """
 
     def __init__(
-        self, local_drop_rate=0.15, global_ratio=0.5, per_sample=False, seed=None, **kwargs
+        self,
+        local_drop_rate=0.15,
+        global_ratio=0.5,
+        per_sample=False,
+        seed=None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.local_drop_rate = check_rate("local_drop_rate", local_drop_rate)
@@ -280,7 +285,10 @@ class DropPath(keras.layers.Layer):
                 choose_global,
                 one_column,
                 sample_local_keep(
-                    one_column.shape[-1], self.local_drop_rate, self.seed_generator, size
+                    one_column.shape[-1],
+                    self.local_drop_rate,
+                    self.seed_generator,
+                    size,
                 ),
             )
             for one_column in global_keep

@@ -115,9 +115,7 @@ def _check_sizes(name, values, length=None, maximum=None):
             f"Expected `{name}` to have one entry per stage ({length}, as `columns`). "
             f"Received: {name}={values!r} ({len(values)} entries)"
         )
-    return tuple(
-        check_int(f"{name}[{i}]", v, 1, maximum) for i, v in enumerate(values)
-    )
+    return tuple(check_int(f"{name}[{i}]", v, 1, maximum) for i, v in enumerate(values))
 
 
 def _check_input_shape(input_shape, stages):
@@ -640,7 +638,9 @@ def evaluate_columns(model, x, y, subsets=None, batch_size=128):
 
     Example:
 
-    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> model = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
     >>> scores = evaluate_columns(model, np.zeros((6, 4, 4, 1)), np.zeros(6, dtype=int))
     >>> sorted(scores, key=str)
     [0, 1, 'all']
@@ -829,7 +829,9 @@ def find_fractal_net(model):
 
     Example:
 
-    >>> net = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> net = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
     >>> inputs = keras.Input((4, 4, 1))
     >>> wrapper = keras.Model(inputs, net(keras.layers.Rescaling(0.5)(inputs)))
     >>> found, preprocess = find_fractal_net(wrapper)
@@ -841,9 +843,7 @@ def find_fractal_net(model):
     if isinstance(model, FractalNet):
         return model, lambda x: np.asarray(x, dtype="float32")
     nets = [
-        layer
-        for layer in getattr(model, "layers", [])
-        if isinstance(layer, FractalNet)
+        layer for layer in getattr(model, "layers", []) if isinstance(layer, FractalNet)
     ]
     if len(nets) != 1:
         raise TypeError(
@@ -876,7 +876,9 @@ def copy_model(model, dtype=None):
 
     Example:
 
-    >>> net = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> net = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
     >>> twin = copy_model(net.column_model([0, 1]), dtype="float32")
     >>> twin.count_params() == net.count_params()
     True
@@ -962,7 +964,9 @@ def recalibrate_batch_norm(model, x, batch_size=100):
 
     Example:
 
-    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> model = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
     >>> rng = np.random.default_rng(0)
     >>> images = rng.normal(3.0, 1.0, (8, 4, 4, 1)).astype("float32")
     >>> _ = recalibrate_batch_norm(model, images)
@@ -1002,7 +1006,8 @@ def recalibrate_batch_norm(model, x, batch_size=100):
 
 
 def standalone_column_model(model, columns, x, batch_size=100):
-    """Returns column(s) `columns` of a FractalNet as a model with statistics of its own.
+    """Returns column(s) `columns` of a FractalNet as a model with statistics of its
+    own.
 
     A copy (`copy_model`) of the network's `column_model(columns)`, a single column or a
     subset with its joins, whose batch normalizations are recomputed on `x` by
@@ -1022,7 +1027,9 @@ def standalone_column_model(model, columns, x, batch_size=100):
 
     Example:
 
-    >>> model = FractalNet(num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1))
+    >>> model = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
     >>> images = np.zeros((8, 4, 4, 1), dtype="float32")
     >>> deepest = standalone_column_model(model, 1, images)
     >>> deepest.count_params() == model.column_model(1).count_params()

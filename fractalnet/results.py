@@ -19,9 +19,9 @@ import fractalnet
 from fractalnet.training import read_history
 
 # The modules whose code decides what an experiment computes: the checks, the layers,
-# drop-path, the model, the data, the recipe, the devices and the runner. Not this store,
-# nor the list of experiments (each result records its own configuration), nor the
-# chapters' analyses.
+# drop-path, the model, the data, the recipe, the devices and the runner. Not this
+# store, nor the list of experiments (each result records its own configuration), nor
+# the chapters' analyses.
 RESULT_MODULES = (
     "checks",
     "layers",

@@ -78,7 +78,8 @@ EXPERIMENT_DEFAULTS = {
     "batch_size": PAPER_RECIPE["batch_size"],
     "learning_rate": PAPER_RECIPE["learning_rate"],
     "schedule": "cosine",  # or "paper" (see `compile_recipe`)
-    "precision": "float32",  # a Keras dtype policy; "mixed": float16 on GPUs, else bfloat16
+    # a Keras dtype policy, or "mixed": float16 on GPUs, bfloat16 elsewhere
+    "precision": "float32",
     "seed": 0,
     # the devices (the appendix "Training beyond one machine")
     "distribute": "none",
@@ -151,12 +152,7 @@ def experiment_config(**settings):
     for name in ("train_subset", "pad_to"):
         if c[name] is not None:
             check_int(name, c[name], 1)
-    for name in (
-        "augment",
-        "per_sample_drop_path",
-        "block_dropout",
-        "sync_batch_norm",
-    ):
+    for name in ("augment", "per_sample_drop_path", "block_dropout", "sync_batch_norm"):
         check_bool(name, c[name])
     check_rate("local_drop_rate", c["local_drop_rate"])
     check_rate("global_ratio", c["global_ratio"], closed_high=True)
@@ -301,7 +297,9 @@ def cross_entropy(model, images, labels, batch_size=500):
     """
     logits = np.concatenate(
         [
-            keras.ops.convert_to_numpy(model(images[i : i + batch_size], training=False))
+            keras.ops.convert_to_numpy(
+                model(images[i : i + batch_size], training=False)
+            )
             for i in range(0, len(images), batch_size)
         ]
     )
@@ -389,7 +387,9 @@ def run_experiment(
     if config["train_subset"]:
         x_fit, y_fit = x_fit[: config["train_subset"]], y_fit[: config["train_subset"]]
     directory = pathlib.Path(directory)
-    folder = directory if replicas.is_chief else directory / WORKERS / str(replicas.worker)
+    folder = (
+        directory if replicas.is_chief else directory / WORKERS / str(replicas.worker)
+    )
     _prepare_folder(folder, config, resume, overwrite)
     if replicas.is_chief and not (folder / "config.json").is_file():
         _write_json(folder / "config.json", results.provenance(config, replicas))
@@ -441,7 +441,9 @@ def run_experiment(
             "processor": platform.processor() or platform.machine(),
         },
     }
-    scores["images_per_second"] = len(x_fit) * scores["epochs"] / scores["train_seconds"]
+    scores["images_per_second"] = (
+        len(x_fit) * scores["epochs"] / scores["train_seconds"]
+    )
     if config["architecture"] == "fractalnet":
         columns = evaluate_columns(model, x_test, y_test, batch_size=500)
         scores["column_test_accuracy"] = {str(k): v for k, v in columns.items()}
@@ -482,9 +484,11 @@ def _prepare_folder(folder, config, resume, overwrite):
     """Checks (and with `overwrite`, empties) a run's folder before it trains."""
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"Expected a folder for the run. Received: {folder}, a file")
-    entries = sorted(
-        p.name for p in folder.iterdir() if p.name != WORKERS
-    ) if folder.is_dir() else []
+    entries = (
+        sorted(p.name for p in folder.iterdir() if p.name != WORKERS)
+        if folder.is_dir()
+        else []
+    )
     if not entries:
         return
     if overwrite:
@@ -498,9 +502,11 @@ def _prepare_folder(folder, config, resume, overwrite):
             f"{folder} already holds files ({shown}): pass resume=True (--resume) to "
             "go on with its run, or overwrite=True (--overwrite) to start it again"
         )
-    saved = json.loads((folder / "config.json").read_text())["config"] if (
-        folder / "config.json"
-    ).is_file() else None
+    saved = (
+        json.loads((folder / "config.json").read_text())["config"]
+        if (folder / "config.json").is_file()
+        else None
+    )
     if saved is None:
         raise ValueError(
             f"Cannot resume {folder}: it holds no config.json, so no run of an "

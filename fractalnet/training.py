@@ -16,11 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from fractalnet.checks import (
-    check_choice,
-    check_int,
-    check_positive,
-)
+from fractalnet.checks import check_choice, check_int, check_positive
 from fractalnet.layers import ConvBlock
 from fractalnet.model import (
     FractalNet,
@@ -81,7 +77,8 @@ class HalvingDecay(keras.optimizers.schedules.LearningRateSchedule):
         check_positive("factor", factor)
         if factor > 1:
             raise ValueError(
-                f"Expected `factor` to be a float in (0, 1]. Received: factor={factor!r}"
+                "Expected `factor` to be a float in (0, 1]. Received: "
+                f"factor={factor!r}"
             )
         check_int("total_steps", total_steps, 1)
         check_int("drops", drops, 0)
@@ -138,8 +135,8 @@ def compile_recipe(
     Example:
 
     >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    >>> rate = compile_recipe(model, epochs=4, steps_per_epoch=10).optimizer.learning_rate
-    >>> float(rate)  # step 0 of the warm-up
+    >>> compiled = compile_recipe(model, epochs=4, steps_per_epoch=10)
+    >>> float(compiled.optimizer.learning_rate)  # step 0 of the warm-up
     0.0
 
     Defined in chapter 6 (book/06_training.ipynb).
@@ -233,8 +230,8 @@ def paper_fractal_net(
         schedule: `"cosine"` or `"paper"` (see `compile_recipe`).
         seed: int >= 0, the drop-path seed.
         **model_kwargs: more `FractalNet` arguments; they override the recipe's
-            (e.g. `global_ratio=0.0` for local drop-path only, `block_dropout_rates=None`
-            for no dropout).
+            (e.g. `global_ratio=0.0` for local drop-path only,
+            `block_dropout_rates=None` for no dropout).
 
     Returns:
         The compiled model; the FractalNet is `model.get_layer("fractalnet")`.

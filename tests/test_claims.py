@@ -76,7 +76,9 @@ def test_precise_columns_builds_each_subset_once_and_runs_it_like_a_precise_mode
     assert precise.model([2, 0]) is precise.model(
         (0, 2)
     ) and precise.model() is precise.model([0, 1, 2])
-    expected = keras.ops.convert_to_numpy(standalone_column_model(net, [0, 2], x, 32)(x))
+    expected = keras.ops.convert_to_numpy(
+        standalone_column_model(net, [0, 2], x, 32)(x)
+    )
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(precise(x, columns=[0, 2])), expected, atol=1e-5
     )
@@ -96,7 +98,8 @@ def test_score_columns_reports_both_statistics_for_each_subset(trained):
         )
         assert score["network_bn"] == pytest.approx(np.mean(inside == y))
         alone = np.argmax(
-            keras.ops.convert_to_numpy(standalone_column_model(net, columns, x, 32)(x)), -1
+            keras.ops.convert_to_numpy(standalone_column_model(net, columns, x, 32)(x)),
+            -1,
         )
         assert score["precise_bn"] == pytest.approx(np.mean(alone == y))
     assert list(score_columns(precise, x, y)) == [0, 1, 2, "all"]
@@ -187,7 +190,9 @@ def test_each_plain_network_is_one_column_of_the_four_column_fractalnet(depth):
     teacher = EXPERIMENTS["columns_4"]
     assert teacher["filters"] == config["filters"]
     net = FractalNet(
-        columns=teacher["block_columns"], filters=teacher["filters"], input_shape=(28, 28, 1)
+        columns=teacher["block_columns"],
+        filters=teacher["filters"],
+        input_shape=(28, 28, 1),
     )
     column = (depth // 3).bit_length() - 1  # column k has 2**k convs per stage
     assert conv_count(net, column) == (depth, depth)

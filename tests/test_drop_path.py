@@ -185,9 +185,9 @@ def test_local_masks_are_drawn_independently_in_each_block():
     # prod_joins sum_m P(m)**2 (0.05 here); a sampler that copied block 0's masks would
     # agree always.
     draws, columns, rate = 4000, 3, 0.5
-    draw = DropPath(local_drop_rate=rate, global_ratio=0.0, per_sample=True, seed=21).sample(
-        columns, blocks=3, batch_size=draws
-    )
+    draw = DropPath(
+        local_drop_rate=rate, global_ratio=0.0, per_sample=True, seed=21
+    ).sample(columns, blocks=3, batch_size=draws)
     keep = [[to_numpy(m) for m in block] for block in draw["keep"]]
     theory = np.prod(
         [
@@ -415,7 +415,8 @@ def test_fit_draws_new_masks_at_every_step_and_trains_the_weights(per_sample):
 )
 def test_local_rate_outside_zero_one_is_rejected(rate, error):
     with pytest.raises(
-        error, match=r"`local_drop_rate` to be a float in \[0, 1\). Received: local_drop_rate="
+        error,
+        match=r"`local_drop_rate` to be a float in \[0, 1\). Received: local_drop_rate",
     ):
         DropPath(local_drop_rate=rate)
 

@@ -569,7 +569,8 @@ def test_mixed_precision_trains_a_step_with_float32_logits(policy):
         (
             dict(local_drop_rate=1.0),
             ValueError,
-            r"local_drop_rate` to be a float in \[0, 1\). Received: local_drop_rate=1.0",
+            r"local_drop_rate` to be a float in \[0, 1\). "
+            r"Received: local_drop_rate=1\.0",
         ),
         (
             dict(global_ratio=1.5),

@@ -15,11 +15,7 @@ import numpy as np
 import pytest
 
 from fractalnet import command
-from fractalnet.runner import (
-    EXPERIMENT_DEFAULTS,
-    build_classifier,
-    experiment_config,
-)
+from fractalnet.runner import EXPERIMENT_DEFAULTS, build_classifier, experiment_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 300
@@ -84,8 +80,14 @@ def test_help_describes_every_group_of_options_and_exits_0():
     for name in EXPERIMENT_DEFAULTS:
         assert f"--{name.replace('_', '-')}" in result.stdout, name
     # the names before the one configuration are gone
-    for old in ("limit", "columns", "drop-path-rate", "dropout", "recipe",
-                "mixed-precision"):
+    for old in (
+        "limit",
+        "columns",
+        "drop-path-rate",
+        "dropout",
+        "recipe",
+        "mixed-precision",
+    ):
         assert not re.search(rf"(?<![\w-])--{old}\b", result.stdout), old
 
 
@@ -99,14 +101,22 @@ def test_the_options_set_the_configuration_of_the_same_names():
     assert config() == experiment_config()
     assert not config()["block_dropout"] and config()["schedule"] == "cosine"
     assert config(
-        "--train-subset", "300",
-        "--block-columns", "2", "3",
-        "--filters", "8", "16",
-        "--local-drop-rate", "0.25",
+        "--train-subset",
+        "300",
+        "--block-columns",
+        "2",
+        "3",
+        "--filters",
+        "8",
+        "16",
+        "--local-drop-rate",
+        "0.25",
         "--block-dropout",
         "--no-augment",
-        "--schedule", "paper",
-        "--precision", "mixed_bfloat16",
+        "--schedule",
+        "paper",
+        "--precision",
+        "mixed_bfloat16",
     ) == experiment_config(
         train_subset=300,
         block_columns=[2, 3],
@@ -119,8 +129,16 @@ def test_the_options_set_the_configuration_of_the_same_names():
     )
     micro = config("--variant", "micro")
     assert micro["block_columns"] == [1, 2, 2] and micro["filters"] == [16, 32, 64]
-    resnet = config("--architecture", "resnet", "--baseline-blocks", "1", "2",
-                    "--filters", "8", "16")
+    resnet = config(
+        "--architecture",
+        "resnet",
+        "--baseline-blocks",
+        "1",
+        "2",
+        "--filters",
+        "8",
+        "16",
+    )
     assert resnet["architecture"] == "resnet" and resnet["baseline_blocks"] == [1, 2]
 
 
@@ -129,7 +147,11 @@ def test_a_bad_argument_adds_one_line_to_stderr_and_no_traceback(tmp_path):
     # exactly one line.
     notices = python("-c", "import fractalnet.command").stderr.splitlines()
     result = python(
-        "-m", "fractalnet.command", "--data", "nowhere", "--output",
+        "-m",
+        "fractalnet.command",
+        "--data",
+        "nowhere",
+        "--output",
         str(tmp_path / "run"),
     )
     lines = result.stderr.splitlines()
@@ -402,7 +424,15 @@ def test_a_machine_without_tensorboard_trains_without_logs(
         lambda name, *args: None if name == "tensorboard" else find_spec(name, *args),
     )
     folder = tmp_path / "run"
-    argv = ["--data", str(tiny_npz), "--output", str(folder), *TINY_NET, "--epochs", "1"]
+    argv = [
+        "--data",
+        str(tiny_npz),
+        "--output",
+        str(folder),
+        *TINY_NET,
+        "--epochs",
+        "1",
+    ]
     assert command.main(argv) == 0
     assert "test accuracy" in capsys.readouterr().out
     assert (folder / "scores.json").is_file() and (folder / "model.keras").is_file()
