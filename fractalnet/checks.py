@@ -91,6 +91,23 @@ def check_positive(name, value):
     return float(value)
 
 
+def check_fraction(name, value):
+    """Returns `value` as a float strictly between 0 and 1 (a share of a data set).
+
+    Defined in chapter 3 (book/03_layers.ipynb).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"Expected `{name}` to be a float in (0, 1). Received: {name}={value!r} "
+            f"(of type {type(value).__name__})"
+        )
+    if not 0 < value < 1:
+        raise ValueError(
+            f"Expected `{name}` to be a float in (0, 1). Received: {name}={value!r}"
+        )
+    return float(value)
+
+
 def check_bool(name, value):
     """Returns `value` if it is a bool (not merely truthy).
 

@@ -21,6 +21,7 @@ from fractalnet.checks import (
     MAX_COLUMNS,
     check_bool,
     check_choice,
+    check_fraction,
     check_int,
     check_positive,
     check_rate,
@@ -157,12 +158,7 @@ def experiment_config(**settings):
     check_rate("local_drop_rate", c["local_drop_rate"])
     check_rate("global_ratio", c["global_ratio"], closed_high=True)
     check_positive("learning_rate", c["learning_rate"])
-    fraction = check_positive("validation_fraction", c["validation_fraction"])
-    if fraction >= 1:
-        raise ValueError(
-            "Expected `validation_fraction` to be a float in (0, 1). Received: "
-            f"validation_fraction={fraction!r}"
-        )
+    check_fraction("validation_fraction", c["validation_fraction"])
     check_choice("schedule", c["schedule"], SCHEDULES)
     check_choice("precision", c["precision"], PRECISIONS)
     check_choice("distribute", c["distribute"], DISTRIBUTIONS)

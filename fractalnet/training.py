@@ -453,9 +453,11 @@ def train_with_checkpoints(
       arguments after a crash or a kill restores them and goes on from the next epoch
       (the interrupted epoch is redone from its start); after a finished run it trains
       nothing and returns the history. The model's random states (drop-path, dropout)
-      are saved with it (`RandomStateBackup`): a model fed the same batches resumes
-          exactly as if never interrupted. A dataset that
-      shuffles or augments starts its own random sequence again in the new process.
+      are saved with it (`RandomStateBackup`), and a dataset of `make_dataset` is told
+      each epoch's number as the epoch begins (`set_epoch`), so it serves that epoch's
+      order and augmentation again: the resumed run sees the batches and the drop-path
+      draws of the uninterrupted one. Another dataset that shuffles or augments starts
+      its own random sequence again in the new process.
     - `model.keras`: the whole model after the latest epoch (`ModelCheckpoint`).
     - `history.csv`: one row per finished epoch (`CSVLogger`, with `epoch_time` in
       seconds); rows of an epoch that is redone are dropped first, so it has every epoch
@@ -487,6 +489,13 @@ def train_with_checkpoints(
         log.unlink(missing_ok=True)  # a fresh start
     else:
         _keep_epochs_before(log, done)
+    if hasattr(train_ds, "set_epoch"):  # draws each epoch from its number
+        callbacks = [
+            keras.callbacks.LambdaCallback(
+                on_epoch_begin=lambda epoch, logs: train_ds.set_epoch(epoch)
+            ),
+            *callbacks,
+        ]
     model.fit(
         train_ds,
         validation_data=val_ds,

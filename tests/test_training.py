@@ -178,10 +178,11 @@ def test_paper_fractal_net_names_a_bad_epoch_count(epochs, error):
         )
 
 
-# A training run in its own process: 4 epochs of 6 steps on 60 random 8x8 images, no
-# shuffling, so that an uninterrupted run and an interrupted-then-resumed one see the
-# same batches. With KILL_AT=e,b the process dies (os._exit, no clean-up, like a kill)
-# after batch b of epoch e.
+# A training run in its own process: 4 epochs of 6 steps on 60 random 8x8 images,
+# shuffled and augmented; the dataset draws each epoch from its number, so an
+# uninterrupted run and an interrupted-then-resumed one see the same batches. With
+# KILL_AT=e,b the process dies (os._exit, no clean-up, like a kill) after batch b of
+# epoch e.
 RUN = textwrap.dedent("""
     import json, os, sys
     import tensorflow as tf
@@ -195,7 +196,7 @@ RUN = textwrap.dedent("""
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (60, 8, 8, 1)).astype("uint8"), rng.integers(0, 3, 60)
-    train = make_dataset(x, y, batch_size=10)
+    train = make_dataset(x, y, batch_size=10, shuffle=True, augment=True)
     model = paper_fractal_net(
         (1, 2), (4, 8), epochs=4, steps_per_epoch=6, num_classes=3,
         image_shape=(8, 8, 1), **json.loads(os.environ.get("MODEL_KWARGS", "{}")),
