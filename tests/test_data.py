@@ -172,7 +172,7 @@ def test_validation_split_is_disjoint_complete_stratified_and_seeded():
             r"`fraction` to be a float in \(0, 1\). Received: fraction=0.0",
         ),
         ({"fraction": 1}, ValueError, "fraction=1"),
-        ({"seed": -1}, TypeError, "seed=-1"),
+        ({"seed": -1}, ValueError, "seed=-1"),
         (
             {"y": np.zeros(99, int)},
             ValueError,
@@ -383,7 +383,7 @@ def tiny_training(directory, epochs, dataset_class=ImageBatches):
         steps_per_epoch=len(train),
         num_classes=3,
         image_shape=(8, 8, 1),
-        drop_path_rate=0.0,
+        local_drop_rate=0.0,
         global_ratio=0.0,
         block_dropout_rates=None,
     )
