@@ -375,7 +375,9 @@ class RandomStateBackup(keras.callbacks.Callback):
     `BackupAndRestore` saves the weights and the optimizer, not the states of the
     `keras.random.SeedGenerator`s in `model.variables`; without them a resumed run would
     repeat the draws of its first epochs. Written at each epoch's end with the epoch
-    number, and restored only when that number matches the backup's.
+    number, and restored only when that number matches the backup's. The states are
+    matched in the order the model holds them, not by name: a model rebuilt in the same
+    process (a notebook's kernel) numbers its seed generators anew.
     """
 
     def __init__(self, backup_dir):
@@ -393,18 +395,21 @@ class RandomStateBackup(keras.callbacks.Callback):
         if not (self.path.exists() and metadata.exists()):
             return
         saved = json.loads(self.path.read_text())
-        if saved["epoch"] == json.loads(metadata.read_text())["epoch"]:
-            for variable in self._states():
-                if variable.path in saved["states"]:
-                    variable.assign(
-                        np.asarray(saved["states"][variable.path], dtype=variable.dtype)
-                    )
+        if saved["epoch"] != json.loads(metadata.read_text())["epoch"]:
+            return
+        states = self._states()
+        if len(states) != len(saved["states"]):
+            raise ValueError(
+                f"Expected a backup of {len(states)} random states, one per seed "
+                f"generator of the model. Received: {len(saved['states'])} in "
+                f"{self.path}"
+            )
+        for variable, value in zip(states, saved["states"]):
+            variable.assign(np.asarray(value, dtype=variable.dtype))
 
     def on_epoch_end(self, epoch, logs=None):
         self.backup_dir.mkdir(parents=True, exist_ok=True)
-        states = {
-            v.path: keras.ops.convert_to_numpy(v).tolist() for v in self._states()
-        }
+        states = [keras.ops.convert_to_numpy(v).tolist() for v in self._states()]
         self.path.write_text(json.dumps({"epoch": epoch + 1, "states": states}))
 
 

@@ -362,11 +362,9 @@ def test_set_epoch_names_a_bad_epoch(value, error):
 # epoch and resumed by a fresh model and a fresh dataset (as in a new process) ends
 # where the uninterrupted run ends. The weights agree within `RESUMED` (measured: 0.0,
 # the same float32 computations in the same order); a dataset that is not told the
-# epoch (it restarts at epoch 0) ends more than `DIFFERENT` away (measured: 0.03). The
-# network draws nothing (no drop-path, no dropout), so only the data can differ: in one
-# process, `RandomStateBackup` does not find the rebuilt network's random states (their
-# paths are numbered per process); tests/test_training.py resumes one with drop-path in
-# a new process.
+# epoch (it restarts at epoch 0) ends more than `DIFFERENT` away. The network draws
+# drop-path and dropout too: `RandomStateBackup` restores their random states into the
+# rebuilt network, though a second model in one process names its seed generators anew.
 RESUMED, DIFFERENT = 1e-6, 1e-3
 
 
@@ -383,9 +381,6 @@ def tiny_training(directory, epochs, dataset_class=ImageBatches):
         steps_per_epoch=len(train),
         num_classes=3,
         image_shape=(8, 8, 1),
-        local_drop_rate=0.0,
-        global_ratio=0.0,
-        block_dropout_rates=None,
     )
     train_with_checkpoints(model, train, None, epochs, directory, verbose=0)
     return np.concatenate([np.ravel(w) for w in model.get_weights()])

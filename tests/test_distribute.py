@@ -7,9 +7,9 @@ tests. The networks are tiny (8x8 images, 4 channels) and train for four steps, 
 epoch of one batch: the whole 48-image training split. Every run goes through
 `fractalnet.runner.run_experiment` (the command's pipeline), with the default cosine
 schedule, whose warm-up makes the first of the four steps one at rate 0. The pipeline
-shuffles every epoch, and under a strategy Keras' `fit` draws one more shuffled order
-first (to build the model), so runs see their images in other orders; inside one batch
-the order only changes the order of floating-point sums.
+draws each epoch's order from the seed and the epoch's number alone, so that every run
+sees the same batches; on two replicas each takes half of every batch, which changes
+only the order of floating-point sums.
 
 Weights are compared by their largest absolute difference. Two runs that compute the
 same thing in another order (one device, or two replicas that all-reduce) end within
