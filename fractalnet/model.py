@@ -617,6 +617,55 @@ def switch_with_state(index, branches, x, variables):
     return y
 
 
+def find_fractal_net(model):
+    """Returns the FractalNet of `model` and what `model` does to images before it.
+
+    The book hands out two kinds of models: a `FractalNet`, and a model that takes raw
+    images and holds one (chapter 6's `image_classifier`, what `load_result` returns).
+    The functions that look inside a network (its columns, its statistics) accept both
+    through this one function.
+
+    Args:
+        model: a `FractalNet`, or a Keras model with exactly one `FractalNet` layer.
+
+    Returns:
+        `(net, preprocess)`: the `FractalNet`, and a function that maps the images
+        `model` takes to the images `net` takes (NumPy in, NumPy out; the identity for a
+        `FractalNet`).
+
+    Example:
+
+    >>> net = FractalNet(
+    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
+    ... )
+    >>> inputs = keras.Input((4, 4, 1))
+    >>> wrapper = keras.Model(inputs, net(keras.layers.Rescaling(0.5)(inputs)))
+    >>> found, preprocess = find_fractal_net(wrapper)
+    >>> found is net, float(preprocess(np.full((1, 4, 4, 1), 8.0)).max())
+    (True, 4.0)
+
+    Defined in chapter 5 (book/05_fractalnet.ipynb).
+    """
+    if isinstance(model, FractalNet):
+        return model, lambda x: np.asarray(x, dtype="float32")
+    nets = [
+        layer for layer in getattr(model, "layers", []) if isinstance(layer, FractalNet)
+    ]
+    if len(nets) != 1:
+        raise TypeError(
+            "Expected a FractalNet, or a model holding exactly one (as "
+            "`image_classifier` builds). Received: "
+            f"{type(model).__name__} with {len(nets)} FractalNet layers"
+        )
+    net = nets[0]
+    before = keras.Model(model.input, net.input)
+
+    def preprocess(x):
+        return ops.convert_to_numpy(before(np.asarray(x, dtype="float32")))
+
+    return net, preprocess
+
+
 def evaluate_columns(model, x, y, subsets=None, batch_size=128):
     """Returns the accuracy of each network column, or subset of columns, on `(x, y)`.
 
@@ -809,55 +858,6 @@ def create_fractal_net(
         weight_decay,
         jit_compile,
     )
-
-
-def find_fractal_net(model):
-    """Returns the FractalNet of `model` and what `model` does to images before it.
-
-    The book hands out two kinds of models: a `FractalNet`, and a model that takes raw
-    images and holds one (chapter 6's `image_classifier`, what `load_result` returns).
-    The functions that look inside a network (its columns, its statistics) accept both
-    through this one function.
-
-    Args:
-        model: a `FractalNet`, or a Keras model with exactly one `FractalNet` layer.
-
-    Returns:
-        `(net, preprocess)`: the `FractalNet`, and a function that maps the images
-        `model` takes to the images `net` takes (NumPy in, NumPy out; the identity for a
-        `FractalNet`).
-
-    Example:
-
-    >>> net = FractalNet(
-    ...     num_classes=2, columns=[2], filters=[4], input_shape=(4, 4, 1)
-    ... )
-    >>> inputs = keras.Input((4, 4, 1))
-    >>> wrapper = keras.Model(inputs, net(keras.layers.Rescaling(0.5)(inputs)))
-    >>> found, preprocess = find_fractal_net(wrapper)
-    >>> found is net, float(preprocess(np.full((1, 4, 4, 1), 8.0)).max())
-    (True, 4.0)
-
-    Defined in chapter 5 (book/05_fractalnet.ipynb).
-    """
-    if isinstance(model, FractalNet):
-        return model, lambda x: np.asarray(x, dtype="float32")
-    nets = [
-        layer for layer in getattr(model, "layers", []) if isinstance(layer, FractalNet)
-    ]
-    if len(nets) != 1:
-        raise TypeError(
-            "Expected a FractalNet, or a model holding exactly one (as "
-            "`image_classifier` builds). Received: "
-            f"{type(model).__name__} with {len(nets)} FractalNet layers"
-        )
-    net = nets[0]
-    before = keras.Model(model.input, net.input)
-
-    def preprocess(x):
-        return ops.convert_to_numpy(before(np.asarray(x, dtype="float32")))
-
-    return net, preprocess
 
 
 def copy_model(model, dtype=None):
