@@ -12,6 +12,7 @@ Defined in the appendix "Training beyond one machine" (book/appendix_distributed
 """
 
 import argparse
+import gc
 import importlib.util
 import json
 import pathlib
@@ -154,7 +155,7 @@ def build_parser():
         required=True,
         metavar="DIR",
         help="the run's folder (config.json, history.csv, model.keras, "
-        "scores.json, training/, logs/)",
+        "scores.json, training/, and logs/ where TensorBoard is installed)",
     )
     existing = group.add_mutually_exclusive_group()
     existing.add_argument(
@@ -258,7 +259,9 @@ def main(argv=None):
             split_cpu(args.cpu_devices)
         replicas = Replicas(config["distribute"])
         callbacks = [_Announce(config, replicas, directory)]
-        if replicas.is_chief and importlib.util.find_spec("tensorboard"):
+        # TensorBoard's logs where its package is installed (it comes with TensorFlow)
+        tensorboard = importlib.util.find_spec("tensorboard") is not None
+        if replicas.is_chief and tensorboard:
             logs = str(directory / "logs")
             callbacks.append(keras.callbacks.TensorBoard(logs, write_graph=False))
         result = run_experiment(
@@ -272,6 +275,12 @@ def main(argv=None):
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as error:
         parser.error(str(error))
     except KeyboardInterrupt:
+        interrupted = True
+    else:
+        interrupted = False
+    if interrupted:
+        # Finalizes the interrupted `fit`'s input iterator now, quietly, not at exit.
+        gc.collect()
         print(
             f"{PROG}: interrupted; the same command with --resume goes on from the "
             "last finished epoch",
@@ -283,7 +292,7 @@ def main(argv=None):
         print(
             f"{PROG}: test accuracy {100 * scores['test_accuracy']:.2f}% (loss "
             f"{scores['test_loss']:.4f}) after {scores['epochs']} epochs; model, "
-            f"history and TensorBoard logs in {directory}",
+            f"history{' and TensorBoard logs' if tensorboard else ''} in {directory}",
             flush=True,
         )
     return 0

@@ -380,13 +380,8 @@ def test_a_fashion_mnist_run_interrupted_in_an_epoch_resumes_and_finishes(tmp_pa
             "fractalnet-train: interrupted; the same command with --resume"
         )
     ]
-    assert len(said) == 1 and "Traceback" not in err, err
-    # The command's line is the last but for TensorFlow's notice that the interrupted
-    # fit's input iterator (a PyFunc) is finalized after the interpreter.
-    assert all(
-        "GeneratorDataset iterator" in line or "{{node PyFunc}}" in line
-        for line in lines[said[0] + 1 :]
-    ), err
+    # the command's line is the last: nothing is finalized noisily after it
+    assert said == [len(lines) - 1] and "Traceback" not in err, err
     assert "fashion_mnist, 2 epochs, batches of 50; 1 cpu replica (none)" in out, out
     # not a terminal: no progress bar
     assert "Epoch 1/2" in out and "\r" not in out and "━" not in out
@@ -446,7 +441,8 @@ def test_a_machine_without_tensorboard_trains_without_logs(
         "1",
     ]
     assert command.main(argv) == 0
-    assert "test accuracy" in capsys.readouterr().out
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert "test accuracy" in last and "TensorBoard" not in last, last
     assert (folder / "scores.json").is_file() and (folder / "model.keras").is_file()
     assert not (folder / "logs").exists()
 
