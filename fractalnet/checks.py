@@ -56,22 +56,33 @@ def check_columns(columns, name="columns"):
     return check_int(name, columns, 1, MAX_COLUMNS)
 
 
+def _check_real(name, value, expected, inside):
+    """Returns `value` as a float if it is a real number (not a bool) for which
+    `inside(value)` holds; the errors say it should be `expected`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"Expected `{name}` to be {expected}. Received: {name}={value!r} (of type "
+            f"{type(value).__name__})"
+        )
+    if not inside(value):
+        raise ValueError(
+            f"Expected `{name}` to be {expected}. Received: {name}={value!r}"
+        )
+    return float(value)
+
+
 def check_rate(name, value, closed_high=False):
     """Returns `value` as a float in `[0, 1)`, or in `[0, 1]` with `closed_high`.
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
     interval = "[0, 1]" if closed_high else "[0, 1)"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Expected `{name}` to be a float in {interval}. "
-            f"Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    if not (0.0 <= value <= 1.0) or (value == 1.0 and not closed_high):
-        raise ValueError(
-            f"Expected `{name}` to be a float in {interval}. Received: {name}={value!r}"
-        )
-    return float(value)
+    return _check_real(
+        name,
+        value,
+        f"a float in {interval}",
+        lambda v: 0 <= v < 1 or (closed_high and v == 1),
+    )
 
 
 def check_positive(name, value):
@@ -79,16 +90,7 @@ def check_positive(name, value):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Expected `{name}` to be a float > 0. Received: {name}={value!r} (of type "
-            f"{type(value).__name__})"
-        )
-    if not value > 0:
-        raise ValueError(
-            f"Expected `{name}` to be a float > 0. Received: {name}={value!r}"
-        )
-    return float(value)
+    return _check_real(name, value, "a float > 0", lambda v: v > 0)
 
 
 def check_fraction(name, value):
@@ -96,16 +98,7 @@ def check_fraction(name, value):
 
     Defined in chapter 3 (book/03_layers.ipynb).
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"Expected `{name}` to be a float in (0, 1). Received: {name}={value!r} "
-            f"(of type {type(value).__name__})"
-        )
-    if not 0 < value < 1:
-        raise ValueError(
-            f"Expected `{name}` to be a float in (0, 1). Received: {name}={value!r}"
-        )
-    return float(value)
+    return _check_real(name, value, "a float in (0, 1)", lambda v: 0 < v < 1)
 
 
 def check_bool(name, value):
