@@ -382,6 +382,9 @@ def run_experiment(
     )
     if config["train_subset"]:
         x_fit, y_fit = x_fit[: config["train_subset"]], y_fit[: config["train_subset"]]
+    (x_fit, y_fit), (x_val, y_val) = _split_evenly(
+        replicas, config["batch_size"], (x_fit, y_fit), (x_val, y_val)
+    )
     directory = pathlib.Path(directory)
     folder = (
         directory if replicas.is_chief else directory / WORKERS / str(replicas.worker)
@@ -474,6 +477,20 @@ def _check_replicas(config, replicas):
             "Expected sync_batch_norm=False on JAX: DataParallel always normalizes "
             "over the global batch. Received: sync_batch_norm=True"
         )
+
+
+def _split_evenly(replicas, batch_size, *splits):
+    """The splits cut to a multiple of the replicas, so that every batch (the last one
+    too) splits evenly among them; unchanged on one device."""
+    r = replicas.num_replicas
+    if r == 1:
+        return splits
+    if batch_size % r:
+        raise ValueError(
+            f"Expected `batch_size` to be a multiple of the {r} replicas, each "
+            f"taking an equal share. Received: batch_size={batch_size}"
+        )
+    return [(x[: len(x) // r * r], y[: len(y) // r * r]) for x, y in splits]
 
 
 def _prepare_folder(folder, config, resume, overwrite):
