@@ -684,9 +684,8 @@ def create_fractal_net(
     recipe.
 
     The recipe: SGD with Nesterov momentum 0.9 (the paper uses momentum 0.9 and learning
-        rate
-    0.02) or AdamW; a linear warm-up over `warmup_steps` then a cosine decay to 0 at
-    `total_steps` (a constant learning rate when `total_steps` is `None`); sparse
+    rate 0.02) or AdamW; a linear warm-up over `warmup_steps` then a cosine decay to 0
+    at `total_steps` (a constant learning rate when `total_steps` is `None`); sparse
     categorical cross-entropy on logits; accuracy.
 
     Args:
@@ -787,11 +786,10 @@ def recalibrate_batch_norm(model, x, batch_size=64):
     the average of its batch statistics over `x`, in one pass in training mode, with
     every column and no drop-path for a `FractalNet` (the network as it predicts); no
     weight is trained. Use it when a model runs in another configuration than the one it
-    was trained in,
-    such as one column of a FractalNet: inside the network its convs read joins (means
-        of
-    columns), alone they read single convs. It changes `model` in place (layers shared
-    with another model included), so apply it to a copy: see `standalone_column_model`.
+    was trained in, such as one column of a FractalNet: inside the network its convs
+    read joins (means of columns), alone they read single convs. It changes `model` in
+    place (layers shared with another model included), so apply it to a copy: see
+    `standalone_column_model`.
 
     Args:
         model: a Keras model.

@@ -270,11 +270,10 @@ def prepare(config, directory, replicas=None, resume=False, overwrite=False):
     """Checks everything a run needs before it takes a step, and returns it as a `Run`.
 
     Loads the data, holds out the validation split (`fractalnet.data.split_validation`)
-    and
-    checks the output folder: a folder with files in it is used only with `resume` (if
-        it holds
-    a run of the same configuration, which then goes on from its last finished epoch) or
-    with `overwrite` (which removes what a run writes, `RUN_FILES`, and nothing else).
+    and checks the output folder: a folder with files in it is used only with `resume`
+    (if it holds a run of the same configuration, which then goes on from its last
+    finished epoch) or with `overwrite` (which removes what a run writes, `RUN_FILES`,
+    and nothing else).
 
     Args:
         config: a dict of settings for `run_config`.
@@ -493,8 +492,8 @@ def train(run, verbose="auto", callbacks=()):
 
     Returns:
         A dict: `"history"` (per epoch, as `fractalnet.training.read_history` returns
-            it) and
-        `"scores"` (`"test_accuracy"`, `"test_loss"`, `"train_seconds"`, `"replicas"`).
+        it) and `"scores"` (`"test_accuracy"`, `"test_loss"`, `"train_seconds"`,
+        `"replicas"`).
 
     Defined in the appendix "Training beyond one machine"
     (book/appendix_distributed.ipynb).

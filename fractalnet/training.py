@@ -196,11 +196,11 @@ def paper_fractal_net(
     """A FractalNet compiled with the paper's recipe, taking raw images.
 
     Builds `FractalNet(columns, filters, ...)` with the paper's drop-path (local 0.15,
-    global
-    0.5) and per-stage dropout (`paper_block_dropout`), wraps it with `image_classifier`
-    and compiles it with SGD, momentum 0.9, and `HalvingDecay(learning_rate, epochs *
-    steps_per_epoch)`; sparse categorical cross-entropy on logits and accuracy. Feed it
-    batches of `PAPER_RECIPE["batch_size"]` (100).
+    global 0.5) and per-stage dropout (`paper_block_dropout`), wraps it with
+    `image_classifier` and compiles it with SGD, momentum 0.9, and
+    `HalvingDecay(learning_rate, epochs * steps_per_epoch)`; sparse categorical
+    cross-entropy on logits and accuracy. Feed it batches of
+    `PAPER_RECIPE["batch_size"]` (100).
 
     Args:
         columns, filters: the stages, as for `FractalNet`.
@@ -483,8 +483,8 @@ def train_with_checkpoints(
       (the interrupted epoch is redone from its start); after a finished run it trains
       nothing and returns the history. The model's random states (drop-path, dropout)
       are saved with it (`RandomStateBackup`): a model fed the same batches resumes
-          exactly as if never interrupted. A dataset that
-      shuffles or augments starts its own random sequence again in the new process.
+      exactly as if never interrupted. A dataset that shuffles or augments starts its
+      own random sequence again in the new process.
     - `model.keras`: the whole model after the latest epoch (`ModelCheckpoint`).
     - `history.csv`: one row per finished epoch (`CSVLogger`, with `epoch_time` in
       seconds); rows of an epoch that is redone are dropped first, so it has every epoch
