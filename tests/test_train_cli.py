@@ -194,11 +194,40 @@ def test_run_config_names_unknown_settings_and_resolves_npz_paths(
     assert command.run_config(data="tiny.npz")["data"] == str(tiny_npz.resolve())
 
 
+# The first run goes through this wrapper: after the first step of epoch 2 it marks a
+# file and waits, so that the test's Ctrl-C lands inside that epoch however busy the
+# machine is (a bare window of a few seconds was missed on a loaded CPU).
+INTERRUPTIBLE = f"""
+import pathlib, sys, time
+import keras
+from fractalnet import train as command
+
+ready = pathlib.Path(sys.argv[1])
+train = command.train
+
+
+class WaitInEpoch2(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1 and batch == 0:
+            ready.touch()
+            time.sleep({TIMEOUT})
+
+
+def with_wait(run, *args, callbacks=(), **kwargs):
+    return train(run, *args, callbacks=[*callbacks, WaitInEpoch2()], **kwargs)
+
+
+command.train = with_wait
+sys.exit(command.main(sys.argv[2:]))
+"""
+
+
 def test_a_fashion_mnist_run_interrupted_after_an_epoch_resumes_and_finishes(tmp_path):
     folder = tmp_path / "run"
-    argv = [
-        "-m",
-        "fractalnet.train",
+    options = [
         "--data",
         "fashion_mnist",
         "--limit",
@@ -208,10 +237,10 @@ def test_a_fashion_mnist_run_interrupted_after_an_epoch_resumes_and_finishes(tmp
         "--output",
         str(folder),
     ]
-    # Epoch 2 (30 steps, a few seconds) is the window for the interruption: the signal
-    # must arrive before it ends even when this process waits for a busy CPU.
+    argv = ["-m", "fractalnet.train", *options]
+    ready = tmp_path / "in-epoch-2"
     first = subprocess.Popen(
-        [sys.executable, *argv],
+        [sys.executable, "-c", INTERRUPTIBLE, str(ready), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -220,9 +249,7 @@ def test_a_fashion_mnist_run_interrupted_after_an_epoch_resumes_and_finishes(tmp
     )
     metadata = folder / "backup" / "training_metadata.json"
     deadline = time.monotonic() + TIMEOUT
-    while (
-        not metadata.exists() and first.poll() is None and time.monotonic() < deadline
-    ):
+    while not ready.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     first.send_signal(signal.SIGINT)  # during epoch 2, as Ctrl-C would
     out, err = first.communicate(timeout=TIMEOUT)
