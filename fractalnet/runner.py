@@ -109,7 +109,7 @@ def experiment_config(**settings):
     >>> config = experiment_config(block_columns=(2, 3), filters=[8, 16], epochs=2)
     >>> config["block_columns"], config["batch_size"], config["schedule"]
     ([2, 3], 100, 'cosine')
-    >>> experiment_config(colums=[1])
+    >>> experiment_config(colums=[1])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: Unknown setting(s) colums. Expected some of: data, ...
