@@ -122,7 +122,15 @@ def experiment_config(**settings):
             f"Unknown setting(s) {', '.join(unknown)}. Expected some of: "
             f"{', '.join(EXPERIMENT_DEFAULTS)}"
         )
-    c = json.loads(json.dumps({**EXPERIMENT_DEFAULTS, **settings}))
+    if isinstance(settings.get("data"), pathlib.PurePath):
+        settings = {**settings, "data": str(settings["data"])}
+    try:  # the form it is stored in: tuples become lists
+        c = json.loads(json.dumps({**EXPERIMENT_DEFAULTS, **settings}))
+    except TypeError as error:
+        raise TypeError(
+            "Expected settings of JSON types (numbers, strings, lists, bools, None). "
+            f"Received: {error}"
+        ) from None
     source = str(c["data"])
     if source not in data.DATA_SETS and not source.endswith(".npz"):
         raise ValueError(
