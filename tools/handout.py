@@ -11,16 +11,18 @@ import pathlib
 import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-FILES = ("pyproject.toml", "requirements.txt")
+FILES = ("pyproject.toml", "requirements.txt", "fractalnet_train.py")
 
 
 def packed_files():
-    """The packages' files and the stored results, not the checkpoints of a run in
-    progress (`results/<experiment>/training/`, ignored by git as well)."""
+    """The packages' files and the stored results (with the study of the training
+    defaults, which chapters 3, 5 and 6 read), not the checkpoints of a run in progress
+    (`results/<experiment>/training/`, ignored by git as well)."""
     for package in ("fractalnet", "fractalviz"):
         for source in sorted((ROOT / package).rglob("*")):
             if source.is_file() and "__pycache__" not in source.parts:
                 yield source
+    yield from sorted((ROOT / "results").glob("*.json"))
     yield from sorted(p for p in (ROOT / "results").glob("*/*") if p.is_file())
 
 
