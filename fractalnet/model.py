@@ -990,8 +990,9 @@ def recalibrate_batch_norm(model, x, batch_size=100):
     ]
     momenta = [layer.momentum for layer in norms]
     for layer in norms:
-        layer.moving_mean.assign(ops.zeros_like(layer.moving_mean))
-        layer.moving_variance.assign(ops.ones_like(layer.moving_variance))
+        mean, variance = layer.moving_mean, layer.moving_variance
+        mean.assign(ops.zeros(mean.shape, mean.dtype))
+        variance.assign(ops.ones(variance.shape, variance.dtype))
     try:
         with every_path(model):
             for step, start in enumerate(range(0, len(x), batch_size)):
