@@ -1,7 +1,7 @@
-"""The book's one experiment pipeline on the active Keras backend: `run_experiment` loads,
-splits, trains (with drop-path, the recalibration of batch norm, the column scores and
-the checkpoints), scores and writes on TensorFlow, JAX and PyTorch alike; the backends'
-environment (`make backends`) has no TensorFlow."""
+"""The book's one experiment pipeline on the active Keras backend: `run_experiment`
+loads, splits, trains (with drop-path, the recalibration of batch norm, the column
+scores and the checkpoints), scores and writes on TensorFlow, JAX and PyTorch alike; the
+backends' environment (`make backends`) has no TensorFlow."""
 
 import json
 
