@@ -101,7 +101,8 @@ export: setup
 	$(BIN)/python tools/export_chapters.py
 
 # Retrain every experiment of the results store (results/) from scratch, with the full settings:
-# the chapters load these results when their configuration and code match. About an hour on 2 cores.
+# the chapters load these results when their configuration and code match. About two hours
+# on 2 cores. `tools/study_defaults.py` measures the training defaults (about 25 minutes).
 results: setup
 	$(BIN)/python tools/make_results.py
 
