@@ -485,6 +485,8 @@ class FractalBlock(keras.layers.Layer):
                 f"type {type(drop_path).__name__})"
             )
         self.drop_path = drop_path
+        # False while `fractalnet.every_path` runs the block as it predicts
+        self.sample_drop_path = True
 
     def column_layers(self, column):
         """Returns the `ConvBlock`s of one column, input to output.
@@ -536,6 +538,7 @@ class FractalBlock(keras.layers.Layer):
             and columns is None
             and training
             and self.drop_path is not None
+            and self.sample_drop_path
         ):
             join_keep = self.drop_path(inputs, columns=self.columns, training=training)[
                 0

@@ -913,16 +913,17 @@ def _with_dtype_policy(config, policy):
 def every_path(model):
     """Within this block, `model(x, training=True)` takes every path, as at inference.
 
-    Every `FractalNet` inside `model` draws no drop-path (all joins are plain means) and
-    every `Dropout` drops nothing, while batch normalization still normalizes with the
-    batch's statistics and updates its moving ones: the set-up for recomputing the
-    statistics of the network as it predicts. Nothing random is drawn, so the draws of
+    Every `FractalNet` (and every `FractalBlock` with a drop-path of its own) inside
+    `model` draws no drop-path (all joins are plain means) and every `Dropout` drops
+    nothing, while batch normalization still normalizes with the batch's statistics and
+    updates its moving ones: the set-up for recomputing the statistics of the network as
+    it predicts. Nothing random is drawn, so the draws of
     later training steps are unchanged.
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
     layers = model._flatten_layers()
-    nets = [layer for layer in layers if isinstance(layer, FractalNet)]
+    nets = [layer for layer in layers if isinstance(layer, (FractalNet, FractalBlock))]
     dropouts = [layer for layer in layers if isinstance(layer, keras.layers.Dropout)]
     rates = [layer.rate for layer in dropouts]
     try:

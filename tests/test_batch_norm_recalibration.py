@@ -195,3 +195,17 @@ def test_the_callback_hands_back_statistics_that_describe_the_whole_network():
     logits = keras.ops.convert_to_numpy(net(x, training=False))
     accuracy = float(np.mean(np.argmax(logits, -1) == y))
     assert history.history["val_accuracy"][-1] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_a_block_with_its_own_drop_path_is_recalibrated_with_every_path():
+    # A model of a bare FractalBlock that samples drop-path itself (always global): its
+    # recalibration takes every column, as a FractalNet's does.
+    from fractalnet import DropPath, FractalBlock
+
+    inputs = keras.Input((8, 8, 1))
+    block = FractalBlock(3, 4, drop_path=DropPath(0.0, 1.0, seed=0))
+    model = keras.Model(inputs, block(inputs))
+    recalibrate_batch_norm(model, images(), batch_size=8)
+    for layer in norms(model):
+        assert not np.allclose(keras.ops.convert_to_numpy(layer.moving_variance), 1.0)
+    assert block.sample_drop_path
