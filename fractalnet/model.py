@@ -917,8 +917,8 @@ def every_path(model):
     `model` draws no drop-path (all joins are plain means) and every `Dropout` drops
     nothing, while batch normalization still normalizes with the batch's statistics and
     updates its moving ones: the set-up for recomputing the statistics of the network as
-    it predicts. Nothing random is drawn, so the draws of
-    later training steps are unchanged.
+    it predicts. Nothing random is drawn, so the draws of later training steps are
+    unchanged.
 
     Defined in chapter 5 (book/05_fractalnet.ipynb).
     """
