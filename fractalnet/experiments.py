@@ -72,6 +72,15 @@ CHAPTER_6 = {
         **DROP_PATH_SETTINGS["none"],
         epochs=14,
     ),
+    # Exercise 6.2, in float32 so that any CPU runs it: the same FractalNet with mixed
+    # and with local drop-path only, small enough for a student's laptop.
+    **{
+        f"exercise_6_2_{setting}": experiment_config(
+            **{**FRACTAL, "precision": "float32", "train_subset": 5000, "epochs": 5},
+            **DROP_PATH_SETTINGS[setting],
+        )
+        for setting in ("mixed", "local")
+    },
 }
 
 # Chapter 7 (with `ablation_none` and `ablation_mixed` above).
