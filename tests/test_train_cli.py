@@ -368,7 +368,9 @@ def test_a_fashion_mnist_run_interrupted_in_an_epoch_resumes_and_finishes(tmp_pa
     deadline = time.monotonic() + 3 * TIMEOUT
     while not ready.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert ready.exists(), f"the run never reached epoch 2 (exit code {first.poll()})"
+    if not ready.exists():
+        first.kill()
+        pytest.fail(f"the run never reached epoch 2: {first.communicate()[1][-2000:]}")
     first.send_signal(signal.SIGINT)  # after a step of epoch 2, as Ctrl-C would
     out, err = first.communicate(timeout=TIMEOUT)
     assert first.returncode == 130, out + err
